@@ -1,0 +1,90 @@
+package dev.spindle.launcher;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spindle.train.StepMetrics;
+import dev.spindle.train.TrainListener;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Appends one JSON object per step to {@code metrics.jsonl}: step, loss, learning rate, gradient
+ * norm, samples/s, tokens/s, step and data-wait milliseconds, elapsed seconds, and the held-out
+ * loss on steps that evaluated. Each line is flushed, so a killed run keeps what it measured.
+ */
+final class MetricsFile implements TrainListener, AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BufferedWriter out;
+
+    MetricsFile(Path file, long resumeStep) throws IOException {
+        if (resumeStep > 0) {
+            dropLinesAfter(file, resumeStep);
+        }
+        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    @Override
+    public void onStep(StepMetrics m) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("step", m.step());
+        line.put("loss", m.loss());
+        line.put("lr", m.learningRate());
+        line.put("gradNorm", m.gradNorm());
+        line.put("samplesPerSec", round(m.samplesPerSec()));
+        line.put("tokensPerSec", round(m.tokensPerSec()));
+        line.put("stepMillis", round(m.stepMillis()));
+        line.put("dataWaitMillis", round(m.dataWaitMillis()));
+        line.put("elapsedSec", round(m.elapsedSeconds()));
+        if (m.hasEvalLoss()) {
+            line.put("evalLoss", m.evalLoss());
+        }
+        try {
+            out.write(JSON.writeValueAsString(line));
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not append to metrics.jsonl", e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
+    }
+
+    /** A resumed run repeats the steps after its checkpoint: their old lines go, so none is doubled. */
+    private static void dropLinesAfter(Path file, long step) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        StringBuilder kept = new StringBuilder();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                if (JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
+                    kept.append(line).append('\n');
+                }
+            } catch (IOException e) {
+                // A line cut short by a kill: the steps after the checkpoint are measured again.
+            }
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, kept, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.spindle.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.spindle.model.Model;
+import dev.spindle.model.ModelRegistry;
+import dev.spindle.spec.JobSpec;
+import dev.spindle.spec.SpecException;
+import dev.spindle.spec.SpecReader;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Java front door: read a job, check it, train it on this machine.
+ *
+ * <pre>{@code
+ * JobSpec job = Spindle.load(Path.of("examples/gpt/job.yaml"), List.of("spec.training.steps=50"));
+ * RunSummary run = Spindle.train(job, TrainOptions.in(Path.of("runs/gpt-tiny"))
+ *         .withBaseDirectory(Path.of("examples/gpt")));
+ * System.out.println(run.result().finalLoss());
+ * }</pre>
+ */
+public final class Spindle {
+
+    private Spindle() {}
+
+    /**
+     * Reads and validates a job file, with {@code path=value} overrides applied first.
+     *
+     * @throws SpecException listing every problem in the spec
+     */
+    public static JobSpec load(Path jobFile, List<String> overrides) throws IOException {
+        if (!Files.isRegularFile(jobFile)) {
+            throw new JobException("job file " + jobFile + " does not exist or is not a file");
+        }
+        return SpecReader.read(jobFile, overrides);
+    }
+
+    /**
+     * Trains the job on this machine with one worker. Everything that can be checked before
+     * training (model settings, datasets and their fit to the model, an existing run) is checked
+     * first, and a {@link JobException} lists what is wrong before anything is written.
+     */
+    public static RunSummary train(JobSpec job, TrainOptions options) throws IOException {
+        return LocalTraining.run(job, options);
+    }
+
+    /**
+     * Every problem a job file has, without training: the spec's own, the model settings', and
+     * the datasets'. Empty when the job would start.
+     */
+    public static List<String> validate(Path jobFile, List<String> overrides) throws IOException {
+        JobSpec job;
+        try {
+            job = load(jobFile, overrides);
+        } catch (SpecException e) {
+            List<String> problems = new ArrayList<>();
+            e.problems().forEach(p -> problems.add(p.toString()));
+            problems.addAll(modelProblemsOfRawFile(jobFile));
+            return problems;
+        }
+        JobPlan plan = JobPlan.of(job, jobFile.toAbsolutePath().getParent());
+        List<String> problems = new ArrayList<>(plan.checkModelConfig());
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        if (job.spec().data().prepare() != null) {
+            return problems; // the dataset is made from text at the start of training
+        }
+        try (NDManager manager = NDManager.newBaseManager();
+                Model model = ModelRegistry.defaults().create(job.spec().model().architecture(),
+                        job.spec().model().config(), manager)) {
+            problems.addAll(plan.checkData(model));
+        }
+        return problems;
+    }
+
+    /** The model section checked on its own, so that one run of validate reports it too. */
+    private static List<String> modelProblemsOfRawFile(Path jobFile) {
+        try {
+            JsonNode model = new ObjectMapper(new YAMLFactory()).readTree(jobFile.toFile()).path("spec").path("model");
+            if (model.path("architecture").isTextual() && model.path("config").isObject()) {
+                return ModelRegistry.defaults().validate(model.path("architecture").asText(), model.path("config"));
+            }
+        } catch (IOException e) {
+            // The spec reader already reported why the file does not parse.
+        }
+        return List.of();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.spindle.launcher.cli;
+
+import dev.spindle.data.DataLoaders;
+import dev.spindle.data.DatasetInfo;
+import dev.spindle.data.DatasetKind;
+import dev.spindle.data.prepare.TextDatasetPreparer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code spindle data prepare|inspect}: make and look at datasets. */
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Prepare and inspect datasets.",
+        subcommands = {DataCommand.Prepare.class, DataCommand.Inspect.class})
+final class DataCommand implements Runnable {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "prepare", mixinStandardHelpOptions = true,
+            description = "Tokenize text files (byte-level) into an Arrow dataset with train/ and eval/ splits.")
+    static final class Prepare implements Callable<Integer> {
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(arity = "1..*", paramLabel = "TEXT", description = "Text files, folders or globs.")
+        List<String> inputs = new ArrayList<>();
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+        Path out;
+
+        @Option(names = "--eval-fraction", defaultValue = "0.05",
+                description = "Share of documents held out for evaluation (default ${DEFAULT-VALUE}).")
+        double evalFraction;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed of the train/eval split (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            var result = TextDatasetPreparer.prepare(inputs, out, evalFraction, seed);
+            PrintWriter w = spec.commandLine().getOut();
+            w.println("spindle: prepared " + out + ": " + result);
+            return SpindleCli.OK;
+        }
+    }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true,
+            description = "Print a dataset's files, size, schema and rows without reading its data.")
+    static final class Inspect implements Callable<Integer> {
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "URI", description = "A file, folder, glob or URI.")
+        String uri;
+
+        @Option(names = "--schema", defaultValue = "tokens", description = "tokens or tabular (default ${DEFAULT-VALUE}).")
+        DatasetKindOption schema;
+
+        @Option(names = "--column", defaultValue = "tokens", description = "Token column (default ${DEFAULT-VALUE}).")
+        String column;
+
+        @Option(names = "--label", defaultValue = "label", description = "Label column (default ${DEFAULT-VALUE}).")
+        String label;
+
+        @Override
+        public Integer call() {
+            DatasetInfo info = DataLoaders.inspect(uri, schema.kind, column, List.of(), label);
+            PrintWriter w = spec.commandLine().getOut();
+            w.println("files:    " + info.files().size());
+            info.files().forEach(f -> w.println("  " + f));
+            w.println("bytes:    " + info.bytes());
+            w.println("schema:   " + info.kind().name().toLowerCase(java.util.Locale.ROOT));
+            w.println("rows:     " + (info.rows() < 0 ? "unknown" : info.rows()));
+            if (info.kind() == DatasetKind.TOKENS) {
+                w.println("vocab:    " + (info.vocabSize() < 0 ? "unknown" : info.vocabSize()));
+            } else {
+                w.println("features: " + info.featureCount());
+            }
+            return SpindleCli.OK;
+        }
+    }
+
+    /** The {@code --schema} values, named as in job specs. */
+    enum DatasetKindOption {
+        tokens(DatasetKind.TOKENS),
+        tabular(DatasetKind.TABULAR);
+
+        final DatasetKind kind;
+
+        DatasetKindOption(DatasetKind kind) {
+            this.kind = kind;
+        }
+    }
+}

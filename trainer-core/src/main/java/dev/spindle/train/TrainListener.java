@@ -1,0 +1,19 @@
+package dev.spindle.train;
+
+import dev.spindle.checkpoint.CheckpointInfo;
+
+/**
+ * Observes a training run: the CLI's progress bar, the metrics file and tests plug in here.
+ * Callbacks run on the training thread between steps, so they must be quick.
+ */
+public interface TrainListener {
+
+    /** Before the first step of this process; {@code startStep} is the number of steps already done. */
+    default void onStart(long startStep, long totalSteps) {}
+
+    /** After every optimizer step (and after its evaluation, when one ran). */
+    default void onStep(StepMetrics metrics) {}
+
+    /** After a checkpoint was committed. */
+    default void onCheckpoint(CheckpointInfo checkpoint) {}
+}

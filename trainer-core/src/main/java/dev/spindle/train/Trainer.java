@@ -1,0 +1,239 @@
+package dev.spindle.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.checkpoint.CheckpointStore;
+import dev.spindle.checkpoint.LoadedCheckpoint;
+import dev.spindle.checkpoint.TrainState;
+import dev.spindle.collective.Collectives;
+import dev.spindle.model.Model;
+import dev.spindle.model.Parameters;
+import dev.spindle.optim.GradientClipping;
+import dev.spindle.optim.LrSchedule;
+import dev.spindle.optim.Optimizer;
+import dev.spindle.parallel.DataParallel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The step loop of one worker: forward and backward over the step's micro-batches, gradient
+ * averaging across the data-parallel group, clipping, the optimizer update, evaluation and
+ * checkpoints.
+ *
+ * <p>Every step runs inside its own {@link NDManager} sub-manager, so the arrays a step makes
+ * (batches, activations, gradients' views) are freed when it ends and native memory stays flat.
+ * The engine's random generator is reseeded from {@code (seed, step)} before each step, which is
+ * what makes a resumed run repeat a straight run bit for bit.
+ *
+ * <pre>{@code
+ * Trainer trainer = new Trainer(settings, model, optimizer, schedule, batches, evalBatches,
+ *         checkpoints, Collectives.single(), List.of(listener));
+ * long start = trainer.restore(checkpoints.load(checkpoints.latest().get(), manager));
+ * TrainResult result = trainer.run(start, settings.totalSteps(), () -> false);
+ * }</pre>
+ */
+public final class Trainer {
+
+    /** Bucket size for data-parallel gradient averaging. */
+    public static final long DEFAULT_BUCKET_BYTES = 8L << 20;
+
+    private final TrainerSettings settings;
+    private final Model model;
+    private final Optimizer optimizer;
+    private final LrSchedule schedule;
+    private final BatchSource batches;
+    private final Supplier<BatchSource> evalBatches;
+    private final CheckpointStore checkpoints;
+    private final DataParallel dataParallel;
+    private final List<TrainListener> listeners;
+
+    /**
+     * @param evalBatches opens a fresh one-pass source over the held-out split, or {@code null}
+     * @param checkpoints where checkpoints go, or {@code null} to take none
+     */
+    public Trainer(
+            TrainerSettings settings,
+            Model model,
+            Optimizer optimizer,
+            LrSchedule schedule,
+            BatchSource batches,
+            Supplier<BatchSource> evalBatches,
+            CheckpointStore checkpoints,
+            Collectives collectives,
+            List<TrainListener> listeners) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.model = Objects.requireNonNull(model, "model");
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+        this.batches = Objects.requireNonNull(batches, "batches");
+        this.evalBatches = evalBatches;
+        this.checkpoints = checkpoints;
+        this.dataParallel = new DataParallel(collectives, DEFAULT_BUCKET_BYTES);
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * Puts the model's parameters and the optimizer's state back to a checkpoint's.
+     *
+     * @return the number of steps the checkpoint had done: the step to continue from
+     * @throws IllegalArgumentException if the checkpoint belongs to another model
+     */
+    public long restore(LoadedCheckpoint checkpoint) {
+        Parameters parameters = model.parameters();
+        Map<String, NDArray> saved = checkpoint.parameters();
+        if (!saved.keySet().equals(parameters.asMap().keySet())) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint.info().directory()
+                    + " holds parameters " + saved.keySet() + " but the model has "
+                    + parameters.asMap().keySet() + "; resume with the spec that wrote it");
+        }
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            for (Map.Entry<String, NDArray> entry : saved.entrySet()) {
+                NDArray target = parameters.get(entry.getKey());
+                if (!target.getShape().equals(entry.getValue().getShape())) {
+                    throw new IllegalArgumentException("checkpoint tensor '" + entry.getKey()
+                            + "' has shape " + entry.getValue().getShape() + " but the model's is "
+                            + target.getShape() + "; resume with the spec that wrote it");
+                }
+                target.set(new NDIndex("..."), entry.getValue());
+            }
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+        optimizer.loadState(checkpoint.optimizerState());
+        return checkpoint.state().step();
+    }
+
+    /**
+     * Trains from {@code startStep} until {@code stopAt} steps are done or {@code stopRequested}
+     * turns true (checked between steps; the run then checkpoints the last finished step).
+     */
+    public TrainResult run(long startStep, long stopAt, BooleanSupplier stopRequested) {
+        long end = Math.min(stopAt, settings.totalSteps());
+        long startNanos = System.nanoTime();
+        listeners.forEach(l -> l.onStart(startStep, settings.totalSteps()));
+        JniUtils.setGradMode(false);
+        Optional<CheckpointInfo> lastCheckpoint = Optional.empty();
+        double loss = Double.NaN;
+        long step = startStep;
+        boolean stopped = false;
+        NDManager root = model.parameters().asMap().values().iterator().next().getManager();
+        while (step < end) {
+            if (stopRequested.getAsBoolean()) {
+                stopped = true;
+                break;
+            }
+            StepMetrics metrics = trainStep(root, step, startNanos);
+            step++;
+            loss = metrics.loss();
+            if (settings.evalInterval() > 0 && evalBatches != null
+                    && (step % settings.evalInterval() == 0 || step == settings.totalSteps())) {
+                metrics = metrics.withEvalLoss(evaluate(root));
+            }
+            StepMetrics done = metrics;
+            listeners.forEach(l -> l.onStep(done));
+            boolean periodic = settings.checkpointEvery() > 0 && step % settings.checkpointEvery() == 0;
+            if (periodic && step < end) {
+                lastCheckpoint = Optional.of(checkpoint(step, loss));
+            }
+        }
+        stopped |= step < settings.totalSteps();
+        if (step > startStep && checkpoints != null) {
+            lastCheckpoint = Optional.of(checkpoint(step, loss));
+        }
+        return new TrainResult(startStep, step, loss, lastCheckpoint, stopped);
+    }
+
+    private StepMetrics trainStep(NDManager root, long step, long startNanos) {
+        long t0 = System.nanoTime();
+        long waitNanos = 0;
+        int samples = 0;
+        long tokens = 0;
+        Engine.getInstance().setRandomSeed(stepSeed(settings.seed(), step));
+        Parameters parameters = model.parameters();
+        try (NDManager stepManager = root.newSubManager()) {
+            NDArray lossSum = null;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
+                    long w0 = System.nanoTime();
+                    Batch batch = batches.next(stepManager);
+                    waitNanos += System.nanoTime() - w0;
+                    samples += batch.samples();
+                    tokens += batch.tokens();
+                    NDArray logits = model.forward(batch.inputs(), true);
+                    NDArray loss = model.loss(logits, batch.labels());
+                    collector.backward(settings.gradientAccumulation() == 1
+                            ? loss : loss.div(settings.gradientAccumulation()));
+                    NDArray detached = loss.stopGradient();
+                    lossSum = lossSum == null ? detached : lossSum.add(detached);
+                }
+            }
+            dataParallel.synchronizeGradients(parameters);
+            double norm = GradientClipping.clipGlobalNorm(parameters, settings.gradientClipping());
+            double lr = schedule.lr(step);
+            optimizer.step(parameters, (float) lr);
+            double loss = lossSum.getFloat() / settings.gradientAccumulation();
+            long t1 = System.nanoTime();
+            double seconds = (t1 - t0) / 1e9;
+            return new StepMetrics(step + 1, loss, lr, norm, samples / seconds, tokens / seconds,
+                    (t1 - t0) / 1e6, waitNanos / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
+        }
+    }
+
+    private double evaluate(NDManager root) {
+        double sum = 0;
+        int count = 0;
+        try (BatchSource source = evalBatches.get()) {
+            for (int i = 0; i < settings.evalBatches(); i++) {
+                try (NDManager evalManager = root.newSubManager()) {
+                    Batch batch;
+                    try {
+                        batch = source.next(evalManager);
+                    } catch (NoSuchElementException e) {
+                        break;
+                    }
+                    NDArray logits = model.forward(batch.inputs(), false);
+                    sum += model.loss(logits, batch.labels()).getFloat();
+                    count++;
+                }
+            }
+        }
+        return count == 0 ? Double.NaN : sum / count;
+    }
+
+    private CheckpointInfo checkpoint(long step, double loss) {
+        if (checkpoints == null) {
+            return null;
+        }
+        TrainState state = new TrainState(step, settings.seed(), settings.specDigest(),
+                batches.cursor(), loss);
+        try {
+            CheckpointInfo info = checkpoints.save(model.parameters().asMap(), optimizer.state(), state);
+            listeners.forEach(l -> l.onCheckpoint(info));
+            return info;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the checkpoint of step " + step, e);
+        }
+    }
+
+    /** The engine seed of a step: a fixed function of the run's seed and the step index. */
+    static long stepSeed(long seed, long step) {
+        long z = seed + (step + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return (z ^ (z >>> 31)) & Long.MAX_VALUE;
+    }
+}

@@ -20,12 +20,13 @@ public record ScheduleSpec(String name, int warmupSteps, double minLrRatio) {
     public static final int DEFAULT_WARMUP_STEPS = 0;
     public static final double DEFAULT_MIN_LR_RATIO = 0.0;
 
-    /** Constant learning rate, no warm-up. */
-    public static final ScheduleSpec DEFAULT = new ScheduleSpec(DEFAULT_NAME, DEFAULT_WARMUP_STEPS, DEFAULT_MIN_LR_RATIO);
-
     static final String PATH = "spec.optimizer.schedule";
 
+    // Before DEFAULT: building DEFAULT runs the constructor, which reads NAMES.
     private static final List<String> NAMES = List.of(CONSTANT, COSINE, LINEAR);
+
+    /** Constant learning rate, no warm-up. */
+    public static final ScheduleSpec DEFAULT = new ScheduleSpec(DEFAULT_NAME, DEFAULT_WARMUP_STEPS, DEFAULT_MIN_LR_RATIO);
 
     public ScheduleSpec {
         name = name == null ? DEFAULT_NAME : name;

@@ -2,9 +2,9 @@ package dev.spindle.spec;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
@@ -75,17 +75,17 @@ public final class SpecReader {
 
     /** The single YAML document in {@code yaml}; an empty text reads as an empty mapping. */
     private static JsonNode parse(String yaml, String source, List<Problem> problems) {
-        try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(yaml)) {
-            if (!documents.hasNextValue()) {
+        try (JsonParser parser = YAML.createParser(yaml)) {
+            JsonNode root = YAML.readTree(parser);
+            if (root == null || root.isNull() || root.isMissingNode()) {
                 return YAML.createObjectNode();
             }
-            JsonNode root = documents.nextValue();
-            if (documents.hasNextValue()) {
+            if (parser.nextToken() != null) {
                 problems.add(new Problem(DOCUMENT, "more than one YAML document",
                         "exactly one document: remove the '---' separators of the others"));
                 return null;
             }
-            return root == null || root.isNull() || root.isMissingNode() ? YAML.createObjectNode() : root;
+            return root;
         } catch (JacksonException e) {
             problems.add(syntaxProblem(source, e));
             return null;

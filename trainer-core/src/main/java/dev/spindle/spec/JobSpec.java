@@ -36,10 +36,7 @@ public record JobSpec(String apiVersion, String kind, Metadata metadata, Spec sp
         return new JobSpec(apiVersion, kind, metadata, newSpec);
     }
 
-    /**
-     * The header decides whether the rest can be read at all, so its message says which version this
-     * build reads.
-     */
+    /** The header says which format the rest is in, so its message names the one this build reads. */
     private static void checkHeader(Checks c, String apiVersion, String kind) {
         if (apiVersion == null) {
             c.missing("apiVersion", "'" + API_VERSION + "'");

@@ -142,7 +142,7 @@ final class Section {
             return wrongType(key, v, "a mapping of names to strings", null);
         }
         Map<String, String> out = new LinkedHashMap<>();
-        v.fields().forEachRemaining(e -> {
+        v.properties().forEach(e -> {
             if (e.getValue().isTextual()) {
                 out.put(e.getKey(), e.getValue().textValue());
             } else {

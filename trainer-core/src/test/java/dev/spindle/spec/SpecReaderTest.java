@@ -210,6 +210,19 @@ class SpecReaderTest {
     }
 
     @Test
+    void exampleInTheReferenceDocIsValid() throws Exception {
+        // Surefire runs in the module directory; the reference lives at the repository root.
+        String doc = Files.readString(Path.of("..", "docs", "job-spec.md"));
+        int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
+        String example = doc.substring(start, doc.indexOf("```", start));
+
+        JobSpec job = SpecReader.read(example, List.of());
+
+        assertEquals("tiny-gpt", job.metadata().name());
+        assertEquals("cosine", job.spec().optimizer().schedule().name());
+    }
+
+    @Test
     void messageHasOneLinePerProblem() {
         SpecException e = assertThrows(SpecException.class,
                 () -> SpecReader.read(Specs.MINIMAL, List.of("spec.training.steps=-5", "kind=Job")));

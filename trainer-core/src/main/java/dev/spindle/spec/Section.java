@@ -25,10 +25,12 @@ final class Section {
     private final Class<? extends Record> type;
     private final List<Problem> problems;
     private final Set<String> fields = new HashSet<>();
-    /** Type problems in this section's own fields: its constructor would only repeat them confusingly. */
-    private int typeProblems;
-    /** Child sections that could not be built; the record is not built either. */
-    private final Set<String> failedChildren = new HashSet<>();
+    /**
+     * Paths already reported (wrong type, missing, failed child section). The constructor still runs, with
+     * a default or placeholder there, to find the record's other problems; what it says about these
+     * paths would only repeat or contradict the first report, and the record it builds is not used.
+     */
+    private final Set<String> reported = new HashSet<>();
 
     Section(JsonNode node, String path, Class<? extends Record> type, List<Problem> problems) {
         this.node = node;
@@ -68,11 +70,11 @@ final class Section {
     }
 
     /** A required whole number: absent is a problem here because a primitive cannot say "absent". */
-    Long requiredWhole(String key) {
+    long requiredWhole(String key) {
         if (get(key) == null) {
             problems.add(new Problem(path(key), Problem.MISSING, "a whole number"));
-            typeProblems++;
-            return null;
+            reported.add(path(key));
+            return 0L;
         }
         return whole(key, 0, Long.MIN_VALUE, Long.MAX_VALUE);
     }
@@ -81,9 +83,8 @@ final class Section {
         return whole(key, dflt, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
-    Integer requiredInteger(String key) {
-        Long v = requiredWhole(key);
-        return v == null ? null : toInt(key, v);
+    int requiredInteger(String key) {
+        return toInt(key, requiredWhole(key));
     }
 
     int integer(String key, int dflt) {
@@ -127,6 +128,7 @@ final class Section {
                 out.add(e.textValue());
             } else {
                 wrongType(key + "[" + i + "]", e, "a string", null);
+                reported.add(path(key));
             }
         }
         return out;
@@ -147,6 +149,7 @@ final class Section {
                 out.put(e.getKey(), e.getValue().textValue());
             } else {
                 wrongType(key + "." + e.getKey(), e.getValue(), "a string (put the value in quotes)", null);
+                reported.add(path(key));
             }
         });
         return out;
@@ -168,30 +171,26 @@ final class Section {
         }
         if (!v.isObject()) {
             problems.add(new Problem(path(key), Problem.render(v), "a mapping with fields " + fieldNames(childType)));
-            failedChildren.add(path(key));
+            reported.add(path(key));
             return null;
         }
         T built = binder.apply(new Section(v, path(key), childType, problems));
         if (built == null) {
-            failedChildren.add(path(key));
+            reported.add(path(key));
         }
         return built;
     }
 
     /**
-     * Runs the record's constructor unless a field had the wrong type, and collects its problems. A
-     * failed child is passed as {@code null}; a "missing" complaint about it would be false, so it is
-     * dropped, and the record is not returned.
+     * Runs the record's constructor and collects its problems, except those about paths already
+     * reported; returns the record only when this section had no problem at all.
      */
     <T> T build(Supplier<T> constructor) {
-        if (typeProblems > 0) {
-            return null;
-        }
         try {
             T built = constructor.get();
-            return failedChildren.isEmpty() ? built : null;
+            return reported.isEmpty() ? built : null;
         } catch (SpecException e) {
-            e.problems().stream().filter(p -> !failedChildren.contains(p.path())).forEach(problems::add);
+            e.problems().stream().filter(p -> !reported.contains(p.path())).forEach(problems::add);
             return null;
         }
     }
@@ -229,7 +228,7 @@ final class Section {
 
     private <T> T wrongType(String key, JsonNode v, String expected, T fallback) {
         problems.add(new Problem(path(key), Problem.render(v), expected));
-        typeProblems++;
+        reported.add(path(key));
         return fallback;
     }
 }

@@ -111,9 +111,9 @@ final class SpecBinder {
     }
 
     private static TrainingSpec training(Section s) {
-        Long steps = s.requiredWhole("steps");
+        long steps = s.requiredWhole("steps");
         long seed = s.whole("seed", TrainingSpec.DEFAULT_SEED);
-        Integer batchSize = s.requiredInteger("batchSize");
+        int batchSize = s.requiredInteger("batchSize");
         int accumulation = s.integer("gradientAccumulation", TrainingSpec.DEFAULT_GRADIENT_ACCUMULATION);
         double clipping = s.number("gradientClipping", TrainingSpec.DEFAULT_GRADIENT_CLIPPING);
         int evalInterval = s.integer("evalInterval", TrainingSpec.DEFAULT_EVAL_INTERVAL);

@@ -109,6 +109,19 @@ class SpecReaderTest {
     }
 
     @Test
+    void missingAndMistypedFieldsDoNotHideOtherProblemsOfTheirSection() {
+        List<Problem> problems = Specs.problems(Specs.FULL, "spec.training.steps=", "spec.training.batchSize=ten",
+                "spec.training.evalBatches=0", "spec.data.prepare.from=[1]", "spec.data.prefetch=0");
+
+        assertEquals(List.of(
+                new Problem("spec.data.prepare.from[0]", "1", "a string"),
+                new Problem("spec.data.prefetch", "0", "a whole number >= 1"),
+                new Problem("spec.training.steps", Problem.MISSING, "a whole number"),
+                new Problem("spec.training.batchSize", "'ten'", "a whole number"),
+                new Problem("spec.training.evalBatches", "0", "a whole number >= 1")), problems);
+    }
+
+    @Test
     void wrongYamlTypesAreProblemsWithTheirPath() {
         List<Problem> problems = Specs.problems(Specs.MINIMAL,
                 "spec.training.steps=ten", "spec.training.batchSize=2.5", "spec.optimizer.nesterov=maybe",

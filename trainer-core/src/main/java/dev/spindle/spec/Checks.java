@@ -77,8 +77,7 @@ final class Checks {
         if (value == null) {
             missing(field, expected);
         } else if (!allowed.contains(value)) {
-            String hint = Suggestions.closest(value, allowed).map(s -> " (did you mean '" + s + "'?)").orElse("");
-            fail(field, value, expected + hint);
+            fail(field, value, expected + Suggestions.hint(value, allowed));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,7 +31,7 @@ final class Overrides {
             }
             String path = override.substring(0, eq).trim();
             String[] keys = path.split("\\.", -1);
-            if (path.isEmpty() || List.of(keys).stream().anyMatch(String::isBlank)) {
+            if (path.isEmpty() || Arrays.stream(keys).anyMatch(String::isBlank)) {
                 problems.add(new Problem(where, Problem.render(override), FORM));
                 continue;
             }

@@ -43,8 +43,7 @@ final class Section {
         while (keys.hasNext()) {
             String key = keys.next();
             if (!fields.contains(key)) {
-                String hint = Suggestions.closest(key, names).map(s -> " (did you mean '" + s + "'?)").orElse("");
-                problems.add(new Problem(path(key), Problem.UNKNOWN_FIELD, "one of " + names + hint));
+                problems.add(new Problem(path(key), Problem.UNKNOWN_FIELD, "one of " + names + Suggestions.hint(key, names)));
             }
         }
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Reads a job spec: parses the YAML, applies command-line overrides, fills defaults and validates,
@@ -59,6 +60,8 @@ public final class SpecReader {
     }
 
     private static JobSpec read(String yaml, String source, List<String> overrides) {
+        Objects.requireNonNull(yaml, "yaml");
+        Objects.requireNonNull(overrides, "overrides (pass List.of() for none)");
         List<Problem> problems = new ArrayList<>();
         JsonNode root = parse(yaml, source, problems);
         if (root != null) {

@@ -13,6 +13,11 @@ final class Suggestions {
     private Suggestions() {
     }
 
+    /** {@code " (did you mean 'x'?)"} for the closest candidate, or {@code ""} when none is close. */
+    static String hint(String given, Collection<String> candidates) {
+        return closest(given, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
+    }
+
     /**
      * The candidate closest to {@code given}, if it is within {@link #MAX_EDITS} edits (and less than
      * half the word), ignoring case.

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OverridesTest {
@@ -46,6 +47,13 @@ class OverridesTest {
         assertEquals(3, job.spec().checkpoint().keep(), "the rest of a created section takes its defaults");
         assertEquals(new InitSpec("base.safetensors"), job.spec().model().init());
         assertEquals("linear", job.spec().optimizer().schedule().name());
+    }
+
+    @Test
+    void flowMappingReplacesAWholeMapping() {
+        JobSpec job = read("metadata.labels={app.kubernetes.io/name: demo}");
+
+        assertEquals(Map.of("app.kubernetes.io/name", "demo"), job.metadata().labels());
     }
 
     @Test

@@ -1,0 +1,133 @@
+package dev.spindle.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/**
+ * Binds a parsed YAML tree to the spec records, one method per record: it reads each field with its
+ * YAML type and default, and leaves value rules to the records' constructors.
+ */
+final class SpecBinder {
+
+    private SpecBinder() {
+    }
+
+    /** The job, or {@code null} when {@code problems} received at least one problem. */
+    static JobSpec bind(JsonNode root, List<Problem> problems) {
+        if (!root.isObject()) {
+            problems.add(new Problem(SpecReader.DOCUMENT, Problem.render(root),
+                    "a mapping with fields " + Section.fieldNames(JobSpec.class)));
+            return null;
+        }
+        return job(new Section(root, "", JobSpec.class, problems));
+    }
+
+    private static JobSpec job(Section s) {
+        String apiVersion = s.text("apiVersion");
+        String kind = s.text("kind");
+        Metadata metadata = s.child("metadata", Metadata.class, SpecBinder::metadata);
+        Spec spec = s.child("spec", Spec.class, SpecBinder::spec);
+        return s.build(() -> new JobSpec(apiVersion, kind, metadata, spec));
+    }
+
+    private static Metadata metadata(Section s) {
+        String name = s.text("name");
+        var labels = s.textMap("labels");
+        return s.build(() -> new Metadata(name, labels));
+    }
+
+    private static Spec spec(Section s) {
+        ModelSpec model = s.child("model", ModelSpec.class, SpecBinder::model);
+        DataSpec data = s.child("data", DataSpec.class, SpecBinder::data);
+        OptimizerSpec optimizer = s.child("optimizer", OptimizerSpec.class, SpecBinder::optimizer);
+        TrainingSpec training = s.child("training", TrainingSpec.class, SpecBinder::training);
+        CheckpointSpec checkpoint = s.child("checkpoint", CheckpointSpec.class, SpecBinder::checkpoint);
+        return s.build(() -> new Spec(model, data, optimizer, training, checkpoint));
+    }
+
+    private static ModelSpec model(Section s) {
+        String architecture = s.text("architecture");
+        JsonNode config = s.raw("config");
+        InitSpec init = s.child("init", InitSpec.class, SpecBinder::init);
+        return s.build(() -> new ModelSpec(architecture, config, init));
+    }
+
+    private static InitSpec init(Section s) {
+        String from = s.text("from");
+        return s.build(() -> new InitSpec(from));
+    }
+
+    private static DataSpec data(Section s) {
+        String uri = s.text("uri");
+        String evalUri = s.text("evalUri");
+        String format = s.text("format");
+        String schema = s.text("schema");
+        TokensSpec tokens = s.child("tokens", TokensSpec.class, SpecBinder::tokens);
+        TabularSpec tabular = s.child("tabular", TabularSpec.class, SpecBinder::tabular);
+        int shuffleBuffer = s.integer("shuffleBuffer", DataSpec.DEFAULT_SHUFFLE_BUFFER);
+        int prefetch = s.integer("prefetch", DataSpec.DEFAULT_PREFETCH);
+        PrepareSpec prepare = s.child("prepare", PrepareSpec.class, SpecBinder::prepare);
+        return s.build(() -> new DataSpec(uri, evalUri, format, schema, tokens, tabular, shuffleBuffer, prefetch,
+                prepare));
+    }
+
+    private static TokensSpec tokens(Section s) {
+        String column = s.text("column");
+        int sequenceLength = s.integer("sequenceLength", TokensSpec.DEFAULT_SEQUENCE_LENGTH);
+        return s.build(() -> new TokensSpec(column, sequenceLength));
+    }
+
+    private static TabularSpec tabular(Section s) {
+        List<String> features = s.texts("features");
+        String label = s.text("label");
+        return s.build(() -> new TabularSpec(features, label));
+    }
+
+    private static PrepareSpec prepare(Section s) {
+        List<String> from = s.texts("from");
+        double evalFraction = s.number("evalFraction", PrepareSpec.DEFAULT_EVAL_FRACTION);
+        return s.build(() -> new PrepareSpec(from, evalFraction));
+    }
+
+    private static OptimizerSpec optimizer(Section s) {
+        String name = s.text("name");
+        double lr = s.number("lr", OptimizerSpec.DEFAULT_LR);
+        Double weightDecay = s.optionalNumber("weightDecay");
+        double beta1 = s.number("beta1", OptimizerSpec.DEFAULT_BETA1);
+        double beta2 = s.number("beta2", OptimizerSpec.DEFAULT_BETA2);
+        double eps = s.number("eps", OptimizerSpec.DEFAULT_EPS);
+        double momentum = s.number("momentum", OptimizerSpec.DEFAULT_MOMENTUM);
+        boolean nesterov = s.flag("nesterov", OptimizerSpec.DEFAULT_NESTEROV);
+        ScheduleSpec schedule = s.child("schedule", ScheduleSpec.class, SpecBinder::schedule);
+        double decay = weightDecay != null ? weightDecay : OptimizerSpec.defaultWeightDecay(name);
+        return s.build(() -> new OptimizerSpec(name, lr, decay, beta1, beta2, eps, momentum, nesterov, schedule));
+    }
+
+    private static ScheduleSpec schedule(Section s) {
+        String name = s.text("name");
+        int warmupSteps = s.integer("warmupSteps", ScheduleSpec.DEFAULT_WARMUP_STEPS);
+        double minLrRatio = s.number("minLrRatio", ScheduleSpec.DEFAULT_MIN_LR_RATIO);
+        return s.build(() -> new ScheduleSpec(name, warmupSteps, minLrRatio));
+    }
+
+    private static TrainingSpec training(Section s) {
+        long steps = s.requiredWhole("steps");
+        long seed = s.whole("seed", TrainingSpec.DEFAULT_SEED);
+        int batchSize = s.requiredInteger("batchSize");
+        int accumulation = s.integer("gradientAccumulation", TrainingSpec.DEFAULT_GRADIENT_ACCUMULATION);
+        double clipping = s.number("gradientClipping", TrainingSpec.DEFAULT_GRADIENT_CLIPPING);
+        int evalInterval = s.integer("evalInterval", TrainingSpec.DEFAULT_EVAL_INTERVAL);
+        int evalBatches = s.integer("evalBatches", TrainingSpec.DEFAULT_EVAL_BATCHES);
+        int logInterval = s.integer("logInterval", TrainingSpec.DEFAULT_LOG_INTERVAL);
+        int threads = s.integer("threads", TrainingSpec.DEFAULT_THREADS);
+        return s.build(() -> new TrainingSpec(steps, seed, batchSize, accumulation, clipping, evalInterval,
+                evalBatches, logInterval, threads));
+    }
+
+    private static CheckpointSpec checkpoint(Section s) {
+        String uri = s.text("uri");
+        int everySteps = s.integer("everySteps", CheckpointSpec.DEFAULT_EVERY_STEPS);
+        int keep = s.integer("keep", CheckpointSpec.DEFAULT_KEEP);
+        return s.build(() -> new CheckpointSpec(uri, everySteps, keep));
+    }
+}

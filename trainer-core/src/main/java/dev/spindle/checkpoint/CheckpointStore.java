@@ -191,8 +191,11 @@ public final class CheckpointStore {
                 LOG.debug("not a checkpoint: {}", incomplete.getMessage());
                 continue;
             }
-            if (StepDirectory.checkFiles(storage, directory, manifest, false).isEmpty()) {
+            List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, false);
+            if (problems.isEmpty()) {
                 valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
+            } else {
+                LOG.warn("skipping damaged checkpoint {}: {}", directory, problems);
             }
         }
         return valid;

@@ -14,7 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,9 +118,12 @@ final class TensorFile {
             } catch (IOException e) {
                 throw new CheckpointCorruptException(file, "safetensors header is not JSON: " + e.getMessage(), e);
             }
+            if (!root.isObject()) {
+                throw new CheckpointCorruptException(file, "safetensors header must be a JSON object, got "
+                        + root.getNodeType());
+            }
             List<String> names = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> tensor = it.next();
+            for (Map.Entry<String, JsonNode> tensor : root.properties()) {
                 if (tensor.getKey().equals("__metadata__")) {
                     continue;
                 }

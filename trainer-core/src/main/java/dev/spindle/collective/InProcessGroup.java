@@ -2,7 +2,9 @@ package dev.spindle.collective;
 
 import java.nio.Buffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,25 +34,24 @@ final class InProcessGroup {
     private final long timeoutNanos;
     private final Call[] calls;
     private final CyclicBarrier barrier;
-    private final LinkedBlockingQueue<byte[]>[][] mailboxes;
+    /** The messages from rank {@code f} to rank {@code t} queue at index {@code f * size + t}. */
+    private final List<LinkedBlockingQueue<byte[]>> mailboxes;
     /** Written by the barrier action, read after the barrier: the barrier orders both. */
     private String disagreement;
     private Call[] agreed;
     private float[] scratch;
     private volatile String broken;
 
-    @SuppressWarnings("unchecked")
     InProcessGroup(int size, Duration timeout) {
         this.size = size;
         this.timeoutNanos = timeout.toNanos();
         this.calls = new Call[size];
         this.barrier = new CyclicBarrier(size, this::check);
-        this.mailboxes = new LinkedBlockingQueue[size][size];
-        for (LinkedBlockingQueue<byte[]>[] row : mailboxes) {
-            for (int peer = 0; peer < size; peer++) {
-                row[peer] = new LinkedBlockingQueue<>();
-            }
+        List<LinkedBlockingQueue<byte[]>> queues = new ArrayList<>(size * size);
+        for (int pair = 0; pair < size * size; pair++) {
+            queues.add(new LinkedBlockingQueue<>());
         }
+        this.mailboxes = List.copyOf(queues);
     }
 
     int size() {
@@ -104,12 +105,12 @@ final class InProcessGroup {
     }
 
     void post(int from, int to, byte[] message) {
-        mailboxes[from][to].add(message);
+        mailboxes.get(from * size + to).add(message);
     }
 
     byte[] take(int from, int to) {
         try {
-            byte[] message = mailboxes[from][to].poll(timeoutNanos, TimeUnit.NANOSECONDS);
+            byte[] message = mailboxes.get(from * size + to).poll(timeoutNanos, TimeUnit.NANOSECONDS);
             if (message == null) {
                 throw new IllegalStateException("rank " + to + " waited " + Duration.ofNanos(timeoutNanos)
                         + " for a message from rank " + from + "; did rank " + from + " call send?");

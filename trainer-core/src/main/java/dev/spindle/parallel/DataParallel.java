@@ -1,5 +1,6 @@
 package dev.spindle.parallel;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.spindle.collective.Collectives;
@@ -63,6 +64,11 @@ public final class DataParallel {
                 if (gradient.getDataType() != DataType.FLOAT32) {
                     throw new IllegalArgumentException("data-parallel averaging supports float32 gradients only;"
                             + " parameter '" + name + "' has a " + gradient.getDataType() + " gradient");
+                }
+                if (!gradient.getDevice().equals(Device.cpu())) {
+                    // Off the host, toByteBuffer is a copy: averaged values written to it would be lost.
+                    throw new UnsupportedOperationException("data-parallel averaging works on host memory only;"
+                            + " parameter '" + name + "' has its gradient on " + gradient.getDevice());
                 }
                 views.add(gradient.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer());
             }

@@ -84,6 +84,7 @@ public final class CheckpointStore {
      * newest {@code keep}, and partial directories older than this one.
      *
      * @throws FileAlreadyExistsException if a complete checkpoint of {@code state.step()} exists
+     * @throws IllegalArgumentException if the store holds a checkpoint of a later step
      */
     public CheckpointInfo save(Map<String, NDArray> parameters, Map<String, NDArray> optimizerState,
                                TrainState state) throws IOException {
@@ -94,11 +95,19 @@ public final class CheckpointStore {
         TensorFile.checkWritable("parameters", parameters);
         TensorFile.checkWritable("optimizerState", optimizerState);
         Path directory = root.resolve(StepDirectory.name(state.step()));
+        Optional<CheckpointInfo> newest = latest();
+        if (newest.isPresent() && newest.get().step() == state.step()) {
+            throw new FileAlreadyExistsException(directory.toString(), null, "a checkpoint of step "
+                    + state.step() + " exists already; delete it or save under a later step");
+        }
+        if (newest.isPresent() && newest.get().step() > state.step()) {
+            throw new IllegalArgumentException("cannot save step " + state.step() + ": " + root + " already holds"
+                    + " the later checkpoint " + newest.get().directory().getFileName() + ", and latest() and"
+                    + " retention go by step, so the new one would be hidden or deleted. Delete the later"
+                    + " checkpoints first or save into another directory");
+        }
         if (storage.exists(directory)) {
-            if (storage.exists(directory.resolve(StepDirectory.MANIFEST))) {
-                throw new FileAlreadyExistsException(directory.toString(), null, "a checkpoint of step "
-                        + state.step() + " exists already; delete it or save under a later step");
-            }
+            // Listing did not accept it, so it is what an interrupted save of this step left behind.
             LOG.info("removing partial checkpoint {} left by an unfinished save", directory);
             storage.deleteRecursively(directory);
         }

@@ -169,6 +169,19 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void saveRefusesAStepOlderThanTheNewestCheckpoint() throws IOException {
+        CheckpointStore store = CheckpointStore.open(root, 1);
+        store.save(parameters(1), Map.of(), state(10));
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> store.save(parameters(2), Map.of(), state(5)));
+
+        assertTrue(error.getMessage().contains("step 5") && error.getMessage().contains("step-00000010"),
+                error.getMessage());
+        assertEquals(List.of(10L), store.list().stream().map(CheckpointInfo::step).toList());
+    }
+
+    @Test
     void unknownManifestFormatVersionIsRefused() throws IOException {
         CheckpointStore store = CheckpointStore.open(root, 5);
         CheckpointInfo info = store.save(parameters(1), Map.of(), state(1));

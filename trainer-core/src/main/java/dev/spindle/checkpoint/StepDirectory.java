@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
@@ -60,7 +61,7 @@ final class StepDirectory {
             throw new CheckpointCorruptException(file, "says step " + manifest.step() + " but its directory is "
                     + directory.getFileName());
         }
-        Set<String> listed = new java.util.HashSet<>();
+        Set<String> listed = new HashSet<>();
         manifest.files().forEach(entry -> listed.add(entry.path()));
         for (String required : REQUIRED) {
             if (!listed.contains(required)) {

@@ -1,0 +1,157 @@
+package dev.spindle.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code manifest.json} and {@code state.json}, written field by field so that the file layout is
+ * exactly the documented one, and read with a message naming the file and field at fault.
+ */
+final class CheckpointJson {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private CheckpointJson() {}
+
+    static byte[] manifest(Manifest manifest) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("formatVersion", manifest.formatVersion());
+        root.put("step", manifest.step());
+        root.put("createdAt", manifest.createdAt().toString());
+        root.put("specDigest", manifest.specDigest());
+        root.put("parametersDigest", manifest.parametersDigest());
+        ArrayNode files = root.putArray("files");
+        for (Manifest.FileEntry entry : manifest.files()) {
+            files.addObject().put("path", entry.path()).put("size", entry.size()).put("sha256", entry.sha256());
+        }
+        return JSON.writeValueAsBytes(root);
+    }
+
+    static Manifest readManifest(Path file, byte[] content) throws CheckpointException {
+        JsonNode root = parse(file, content);
+        int version = formatVersion(file, root);
+        try {
+            List<Manifest.FileEntry> files = new ArrayList<>();
+            JsonNode list = field(file, root, "files");
+            if (!list.isArray()) {
+                throw new CheckpointCorruptException(file, "field 'files' must be an array, got " + list);
+            }
+            for (int i = 0; i < list.size(); i++) {
+                JsonNode entry = list.get(i);
+                String where = "files[" + i + "]";
+                files.add(new Manifest.FileEntry(text(file, entry, "path", where), number(file, entry, "size", where),
+                        text(file, entry, "sha256", where)));
+            }
+            return new Manifest(version, number(file, root, "step", ""), instant(file, root),
+                    text(file, root, "specDigest", ""), text(file, root, "parametersDigest", ""), files);
+        } catch (IllegalArgumentException invalid) {
+            throw new CheckpointCorruptException(file, invalid.getMessage(), invalid);
+        }
+    }
+
+    static byte[] state(TrainState state) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("formatVersion", CheckpointStore.FORMAT_VERSION);
+        root.put("step", state.step());
+        root.put("seed", state.seed());
+        root.put("specDigest", state.specDigest());
+        root.put("dataCursor", state.dataCursor());
+        if (Double.isNaN(state.loss())) {
+            root.putNull("loss"); // JSON has no NaN; null means "not measured"
+        } else {
+            root.put("loss", state.loss());
+        }
+        return JSON.writeValueAsBytes(root);
+    }
+
+    static TrainState readState(Path file, byte[] content) throws CheckpointException {
+        JsonNode root = parse(file, content);
+        formatVersion(file, root);
+        JsonNode loss = field(file, root, "loss");
+        if (!loss.isNull() && !loss.isNumber()) {
+            throw new CheckpointCorruptException(file, "field 'loss' must be a number or null, got " + loss);
+        }
+        try {
+            return new TrainState(number(file, root, "step", ""), number(file, root, "seed", ""),
+                    text(file, root, "specDigest", ""), text(file, root, "dataCursor", ""),
+                    loss.isNull() ? Double.NaN : loss.doubleValue());
+        } catch (IllegalArgumentException invalid) {
+            throw new CheckpointCorruptException(file, invalid.getMessage(), invalid);
+        }
+    }
+
+    private static JsonNode parse(Path file, byte[] content) throws CheckpointCorruptException {
+        try {
+            JsonNode root = JSON.readTree(content);
+            if (root == null || !root.isObject()) {
+                throw new CheckpointCorruptException(file, "expected a JSON object, got " + root);
+            }
+            return root;
+        } catch (IOException e) {
+            throw new CheckpointCorruptException(file, "is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checked before any other field: a newer format may have changed all of them. */
+    private static int formatVersion(Path file, JsonNode root) throws CheckpointException {
+        JsonNode version = field(file, root, "formatVersion");
+        if (!version.canConvertToLong() || !version.isIntegralNumber()) {
+            throw new CheckpointCorruptException(file, "field 'formatVersion' must be an integer, got " + version);
+        }
+        if (version.longValue() != CheckpointStore.FORMAT_VERSION) {
+            throw new UnsupportedCheckpointFormatException(file, version.longValue());
+        }
+        return version.intValue();
+    }
+
+    private static JsonNode field(Path file, JsonNode node, String name) throws CheckpointCorruptException {
+        JsonNode value = node.get(name);
+        if (value == null) {
+            throw new CheckpointCorruptException(file, "field '" + name + "' is missing");
+        }
+        return value;
+    }
+
+    private static String text(Path file, JsonNode node, String name, String where)
+            throws CheckpointCorruptException {
+        JsonNode value = node.get(name);
+        if (value == null || !value.isTextual()) {
+            throw new CheckpointCorruptException(file, "field '" + prefix(where) + name + "' must be a string, got "
+                    + value);
+        }
+        return value.textValue();
+    }
+
+    private static long number(Path file, JsonNode node, String name, String where)
+            throws CheckpointCorruptException {
+        JsonNode value = node.get(name);
+        if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw new CheckpointCorruptException(file, "field '" + prefix(where) + name
+                    + "' must be an integer, got " + value);
+        }
+        return value.longValue();
+    }
+
+    private static Instant instant(Path file, JsonNode root) throws CheckpointCorruptException {
+        String text = text(file, root, "createdAt", "");
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new CheckpointCorruptException(file, "field 'createdAt' must be an ISO-8601 instant such as "
+                    + "2026-01-31T12:00:00Z, got '" + text + "'", e);
+        }
+    }
+
+    private static String prefix(String where) {
+        return where.isEmpty() ? "" : where + ".";
+    }
+}

@@ -1,0 +1,281 @@
+package dev.spindle.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints of one training run under one directory, in format v1 ({@code docs/checkpoint-format.md}):
+ * a {@code step-NNNNNNNN/} directory per checkpoint whose {@code manifest.json}, written last and
+ * atomically, is what makes it exist. A crash mid-save leaves a directory without a manifest, which
+ * every reader ignores and the next save removes.
+ *
+ * <pre>{@code
+ * CheckpointStore store = CheckpointStore.open(Path.of("/ckpt/run-7"), 3);
+ * store.save(parameters.asMap(), optimizer.state(), new TrainState(step, seed, specDigest, cursor, loss));
+ * ...
+ * Optional<CheckpointInfo> resume = store.latest();
+ * LoadedCheckpoint loaded = store.load(resume.orElseThrow(), manager);
+ * }</pre>
+ *
+ * <p>One writer per store. With many ranks, each rank would write its own shard files into the step
+ * directory and the coordinator would write the manifest once all are durable; format v1 is one rank.
+ */
+public final class CheckpointStore {
+
+    /** The format version this class writes and the only one it reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** The file at the store root naming the newest step directory; a hint for tools and people. */
+    public static final String LATEST_FILE = "latest";
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+
+    private final Path root;
+    private final int keep;
+    private final CheckpointStorage storage;
+
+    private CheckpointStore(Path root, int keep, CheckpointStorage storage) {
+        this.root = root;
+        this.keep = keep;
+        this.storage = storage;
+    }
+
+    /**
+     * The store in {@code directory} (created if absent) that keeps the newest {@code keep} checkpoints.
+     *
+     * @throws UncheckedIOException if the directory cannot be created
+     */
+    public static CheckpointStore open(Path directory, int keep) {
+        if (directory == null) {
+            throw new IllegalArgumentException("checkpoint directory is null");
+        }
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep must be >= 1 (how many checkpoints to retain), got " + keep);
+        }
+        CheckpointStorage storage = new CheckpointStorage();
+        try {
+            storage.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create checkpoint directory " + directory + ": " + e, e);
+        }
+        return new CheckpointStore(directory, keep, storage);
+    }
+
+    /**
+     * Writes every file, fsyncs, then writes manifest.json last and atomically (temp file + atomic
+     * rename), then moves the {@code latest} pointer (atomically) and deletes checkpoints beyond the
+     * newest {@code keep}, and partial directories older than this one.
+     *
+     * @throws FileAlreadyExistsException if a complete checkpoint of {@code state.step()} exists
+     * @throws IllegalArgumentException if the store holds a checkpoint of a later step
+     */
+    public CheckpointInfo save(Map<String, NDArray> parameters, Map<String, NDArray> optimizerState,
+                               TrainState state) throws IOException {
+        if (parameters == null || optimizerState == null || state == null) {
+            throw new IllegalArgumentException("save needs parameters, optimizerState and state, got parameters="
+                    + (parameters == null ? null : parameters.keySet()) + ", state=" + state);
+        }
+        TensorFile.checkWritable("parameters", parameters);
+        TensorFile.checkWritable("optimizerState", optimizerState);
+        Path directory = root.resolve(StepDirectory.name(state.step()));
+        Optional<CheckpointInfo> newest = latest();
+        if (newest.isPresent() && newest.get().step() == state.step()) {
+            throw new FileAlreadyExistsException(directory.toString(), null, "a checkpoint of step "
+                    + state.step() + " exists already; delete it or save under a later step");
+        }
+        if (newest.isPresent() && newest.get().step() > state.step()) {
+            throw new IllegalArgumentException("cannot save step " + state.step() + ": " + root + " already holds"
+                    + " the later checkpoint " + newest.get().directory().getFileName() + ", and latest() and"
+                    + " retention go by step, so the new one would be hidden or deleted. Delete the later"
+                    + " checkpoints first or save into another directory");
+        }
+        if (storage.exists(directory)) {
+            // Listing did not accept it, so it is what an interrupted save of this step left behind.
+            LOG.info("removing partial checkpoint {} left by an unfinished save", directory);
+            storage.deleteRecursively(directory);
+        }
+        storage.createDirectories(directory);
+
+        List<Manifest.FileEntry> files = new ArrayList<>();
+        files.add(write(directory, StepDirectory.MODEL,
+                out -> TensorFile.write(out, parameters, StepDirectory.MODEL)));
+        files.add(write(directory, StepDirectory.OPTIMIZER,
+                out -> TensorFile.write(out, optimizerState, StepDirectory.OPTIMIZER)));
+        byte[] stateJson = CheckpointJson.state(state);
+        files.add(write(directory, StepDirectory.STATE, out -> out.write(stateJson)));
+        // The new names must be durable before the manifest that vouches for them.
+        storage.syncDirectory(directory);
+
+        Manifest manifest = new Manifest(FORMAT_VERSION, state.step(), Instant.now(), state.specDigest(),
+                ParametersDigest.of(parameters), files);
+        byte[] manifestJson = CheckpointJson.manifest(manifest);
+        storage.writeAtomically(directory.resolve(StepDirectory.MANIFEST), manifestJson);
+        storage.writeAtomically(root.resolve(LATEST_FILE),
+                (directory.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+        CheckpointInfo info = info(directory, manifest, manifestJson.length);
+        LOG.info("saved checkpoint {} ({} bytes)", directory, info.bytes());
+        removeOld(state.step());
+        return info;
+    }
+
+    /** The newest checkpoint with a valid manifest (a directory without one does not exist). */
+    public Optional<CheckpointInfo> latest() throws IOException {
+        List<CheckpointInfo> all = list();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /**
+     * Reads one checkpoint into {@code manager}, re-checking every file's size and SHA-256 first,
+     * and the parameters' digest after decoding.
+     *
+     * @throws CheckpointCorruptException naming the file on any mismatch
+     * @throws UnsupportedCheckpointFormatException if a newer format wrote it
+     */
+    public LoadedCheckpoint load(CheckpointInfo info, NDManager manager) throws IOException {
+        Path directory = info.directory();
+        Manifest manifest = StepDirectory.readManifest(storage, directory);
+        if (manifest.step() != info.step()) {
+            throw new CheckpointCorruptException(directory.resolve(StepDirectory.MANIFEST), "says step "
+                    + manifest.step() + " but the checkpoint asked for is step " + info.step());
+        }
+        List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, true);
+        if (!problems.isEmpty()) {
+            StepDirectory.Problem first = problems.get(0);
+            throw new CheckpointCorruptException(first.file(), first.message()
+                    + (problems.size() > 1 ? "; also " + problems.subList(1, problems.size()) : ""));
+        }
+        Path stateFile = directory.resolve(StepDirectory.STATE);
+        TrainState state = CheckpointJson.readState(stateFile, storage.readAllBytes(stateFile));
+        if (state.step() != manifest.step()) {
+            throw new CheckpointCorruptException(stateFile, "says step " + state.step() + " but manifest.json says "
+                    + manifest.step());
+        }
+        Map<String, NDArray> parameters = TensorFile.read(storage, directory.resolve(StepDirectory.MODEL), manager);
+        Map<String, NDArray> optimizerState;
+        try {
+            String digest = ParametersDigest.of(parameters);
+            if (!digest.equals(manifest.parametersDigest())) {
+                throw new CheckpointCorruptException(directory.resolve(StepDirectory.MODEL), "decodes to parameters"
+                        + " with digest " + digest + "; manifest.json says " + manifest.parametersDigest());
+            }
+            optimizerState = TensorFile.read(storage, directory.resolve(StepDirectory.OPTIMIZER), manager);
+        } catch (IOException | RuntimeException e) {
+            parameters.values().forEach(NDArray::close);
+            throw e;
+        }
+        long manifestBytes = storage.size(directory.resolve(StepDirectory.MANIFEST));
+        return new LoadedCheckpoint(info(directory, manifest, manifestBytes), parameters, optimizerState, state);
+    }
+
+    /**
+     * The complete checkpoints, oldest first: a readable manifest and every file present with its size.
+     *
+     * @throws UnsupportedCheckpointFormatException if a newer Spindle wrote one: resuming from an older
+     *     checkpoint instead would silently lose training
+     */
+    public List<CheckpointInfo> list() throws IOException {
+        List<CheckpointInfo> valid = new ArrayList<>();
+        for (Path directory : stepDirectories()) {
+            Manifest manifest;
+            try {
+                manifest = StepDirectory.readManifest(storage, directory);
+            } catch (CheckpointCorruptException incomplete) {
+                LOG.debug("not a checkpoint: {}", incomplete.getMessage());
+                continue;
+            }
+            List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, false);
+            if (problems.isEmpty()) {
+                valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
+            } else {
+                LOG.warn("skipping damaged checkpoint {}: {}", directory, problems);
+            }
+        }
+        return valid;
+    }
+
+    /** Every step directory, valid or not, oldest first, with its problems (SHA-256 recomputed). */
+    public List<VerifyResult> verify() throws IOException {
+        List<VerifyResult> results = new ArrayList<>();
+        for (Path directory : stepDirectories()) {
+            long step = StepDirectory.step(directory).orElseThrow();
+            List<String> problems = new ArrayList<>();
+            try {
+                Manifest manifest = StepDirectory.readManifest(storage, directory);
+                StepDirectory.checkFiles(storage, directory, manifest, true)
+                        .forEach(problem -> problems.add(problem.toString()));
+            } catch (CheckpointException invalid) {
+                problems.add(invalid.getMessage());
+            }
+            results.add(new VerifyResult(step, directory, problems.isEmpty(), problems));
+        }
+        return results;
+    }
+
+    /** The step directories under the root, in step order. */
+    private List<Path> stepDirectories() throws IOException {
+        List<Path> directories = new ArrayList<>();
+        for (Path entry : storage.list(root)) {
+            if (storage.isDirectory(entry) && StepDirectory.step(entry).isPresent()) {
+                directories.add(entry);
+            }
+        }
+        directories.sort((a, b) -> Long.compare(StepDirectory.step(a).orElseThrow(),
+                StepDirectory.step(b).orElseThrow()));
+        return directories;
+    }
+
+    /** Retention: the newest {@code keep} checkpoints stay, and partial directories older than {@code newest} go. */
+    private void removeOld(long newest) throws IOException {
+        List<CheckpointInfo> valid = list();
+        for (CheckpointInfo old : valid.subList(0, Math.max(0, valid.size() - keep))) {
+            LOG.info("retention (keep {}): deleting checkpoint {}", keep, old.directory());
+            storage.deleteRecursively(old.directory());
+        }
+        List<Path> kept = valid.stream().map(CheckpointInfo::directory).toList();
+        for (Path directory : stepDirectories()) {
+            OptionalLong step = StepDirectory.step(directory);
+            if (step.orElseThrow() < newest && !kept.contains(directory)) {
+                LOG.info("deleting partial checkpoint {} older than step {}", directory, newest);
+                storage.deleteRecursively(directory);
+            }
+        }
+        storage.syncDirectory(root);
+    }
+
+    private CheckpointInfo info(Path directory, Manifest manifest, long manifestBytes) {
+        return new CheckpointInfo(manifest.step(), directory, manifest.parametersDigest(), manifest.createdAt(),
+                manifest.dataBytes() + manifestBytes);
+    }
+
+    /** Writes one durable file, hashing the bytes on their way out. */
+    private Manifest.FileEntry write(Path directory, String name, Body body) throws IOException {
+        MessageDigest sha256 = ParametersDigest.newSha256();
+        Path file = directory.resolve(name);
+        try (OutputStream out = new DigestOutputStream(storage.create(file), sha256)) {
+            body.writeTo(out);
+        }
+        return new Manifest.FileEntry(name, storage.size(file), HexFormat.of().formatHex(sha256.digest()));
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+}

@@ -2,6 +2,7 @@ package dev.spindle.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.spindle.model.Parameters;
 import java.util.ArrayList;
@@ -19,9 +20,11 @@ public final class GradientClipping {
 
     private GradientClipping() {}
 
-    /** Global L2 norm over the trainable parameters' gradients, read back to the host once (not once per
-        parameter); when maxNorm > 0 and the norm exceeds it, scales every gradient in place by maxNorm/norm.
-        Returns the norm before clipping. */
+    /**
+     * Global L2 norm over the trainable parameters' gradients, read back to the host once (not once
+     * per parameter); when maxNorm &gt; 0 and the norm exceeds it, scales every gradient in place by
+     * maxNorm/norm. Returns the norm before clipping.
+     */
     public static double clipGlobalNorm(Parameters parameters, double maxNorm) {
         if (Double.isNaN(maxNorm)) {
             throw new IllegalArgumentException("maxNorm: got NaN, expected > 0 to clip or <= 0 to only measure");
@@ -33,13 +36,16 @@ public final class GradientClipping {
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDScope scope = new NDScope()) {
+            // every gradient handle and temporary made below is closed with the scope
+            scope.suppressNotUsedWarning();
             List<NDArray> gradients = new ArrayList<>(names.size());
             NDArray sumOfSquares = null;
             for (String name : names) {
                 NDArray gradient = parameters.get(name).getGradient();
                 gradients.add(gradient);
-                // float64 so that many parameters' sums do not lose the small ones
-                NDArray squares = gradient.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum();
+                // one pass over each gradient; the per-parameter norms are combined in float64 so
+                // that many parameters' sums do not lose the small ones
+                NDArray squares = gradient.norm().toType(DataType.FLOAT64, false).square();
                 sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.addi(squares);
             }
             double norm = Math.sqrt(sumOfSquares.getDouble());

@@ -57,6 +57,7 @@ abstract class NamedStateOptimizer implements Optimizer {
             for (String name : parameters.trainableNames()) {
                 NDArray parameter = parameters.get(name);
                 try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
                     NDArray gradient = parameter.getGradient();
                     update(name, parameter, gradient, lr);
                 }

@@ -1,6 +1,5 @@
 package dev.spindle.model.gpt;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -159,6 +158,17 @@ class GptTest {
                 gpt.forward(step.zeros(new Shape(2, 8), ai.djl.ndarray.types.DataType.INT32), true);
             }
             assertEquals(before, wte.getManager().getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void geluIsGpt2sTanhApproximation() {
+        float[] x = {-3f, -1f, -0.1f, 0f, 0.5f, 2f};
+        float[] y = GptBlock.gelu(manager.create(x)).toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            double v = x[i];
+            double expected = 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+            assertEquals(expected, y[i], 1e-6, "gelu(" + v + ")");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.spindle.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.spindle.model.Parameters;
 import java.util.ArrayList;
@@ -41,12 +42,18 @@ public final class GradientClipping {
             List<NDArray> gradients = new ArrayList<>(names.size());
             NDArray sumOfSquares = null;
             for (String name : names) {
-                NDArray gradient = parameters.get(name).getGradient();
+                NDArray gradient = JniUtils.getGradient((PtNDArray) parameters.get(name));
+                if (gradient == null) {
+                    continue; // no backward reached it: nothing to measure or scale
+                }
                 gradients.add(gradient);
                 // one pass over each gradient; the per-parameter norms are combined in float64 so
                 // that many parameters' sums do not lose the small ones
                 NDArray squares = gradient.norm().toType(DataType.FLOAT64, false).square();
                 sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.addi(squares);
+            }
+            if (sumOfSquares == null) {
+                return 0.0;
             }
             double norm = Math.sqrt(sumOfSquares.getDouble());
             if (maxNorm > 0 && norm > maxNorm) {

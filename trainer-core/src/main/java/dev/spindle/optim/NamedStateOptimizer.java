@@ -58,8 +58,12 @@ abstract class NamedStateOptimizer implements Optimizer {
                 NDArray parameter = parameters.get(name);
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray gradient = parameter.getGradient();
-                    update(name, parameter, gradient, lr);
+                    // as in PyTorch, a parameter that no backward reached is left alone (no decay,
+                    // no step count); NDArray.getGradient would hand back fresh zeros instead
+                    NDArray gradient = JniUtils.getGradient((PtNDArray) parameter);
+                    if (gradient != null) {
+                        update(name, parameter, gradient, lr);
+                    }
                 }
                 JniUtils.zeroGrad((PtNDArray) parameter);
             }

@@ -82,6 +82,18 @@ class AdamWTest {
     }
 
     @Test
+    void parameterThatNoBackwardReachedIsLeftAlone() {
+        Parameters parameters = GradientFixture.parameters(manager, 5);
+        NDArray unused = parameters.register("unused", manager.ones(new Shape(2)));
+        GradientFixture.backward(parameters, GradientFixture.gradients(1));
+        AdamW adamw = new AdamW(manager, BETA1, BETA2, EPS, WEIGHT_DECAY);
+        adamw.step(parameters, 0.1f);
+        assertArrayEquals(new float[] {1f, 1f}, unused.toFloatArray());
+        assertTrue(adamw.state().containsKey("step/w"));
+        assertTrue(!adamw.state().containsKey("step/unused"), adamw.state().keySet().toString());
+    }
+
+    @Test
     void stepZeroesTheGradients() {
         Parameters parameters = GradientFixture.parameters(manager, 5);
         GradientFixture.backward(parameters, GradientFixture.gradients(1));

@@ -162,6 +162,32 @@ class GptTest {
     }
 
     @Test
+    void forwardMatchesAPlainJavaGpt2WithTiedAndUntiedHead() {
+        for (boolean tied : new boolean[] {true, false}) {
+            GptConfig config = new GptConfig(7, 5, 2, 2, 8, tied, 0.0, 1e-5);
+            try (Gpt gpt = new Gpt(config, manager); NDManager step = manager.newSubManager()) {
+                // move every parameter off its initial value so biases and norms take part
+                for (NDArray parameter : gpt.parameters().asMap().values()) {
+                    parameter.addi(step.randomNormal(0f, 0.5f, parameter.getShape(), ai.djl.ndarray.types.DataType.FLOAT32));
+                }
+                int[][] batch = {{0, 6, 2, 2, 5}, {3, 1, 4, 1, 5}};
+                NDArray tokens = step.create(new int[] {0, 6, 2, 2, 5, 3, 1, 4, 1, 5}, new Shape(2, 5));
+                float[] logits = gpt.forward(tokens, false).toFloatArray();
+                GptReference reference = new GptReference(config, gpt.parameters());
+                for (int b = 0; b < 2; b++) {
+                    double[][] expected = reference.logits(batch[b]);
+                    for (int t = 0; t < 5; t++) {
+                        for (int v = 0; v < 7; v++) {
+                            assertEquals(expected[t][v], logits[(b * 5 + t) * 7 + v], 1e-4,
+                                    "tied=" + tied + " batch " + b + " position " + t + " token " + v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void geluIsGpt2sTanhApproximation() {
         float[] x = {-3f, -1f, -0.1f, 0f, 0.5f, 2f};
         float[] y = GptBlock.gelu(manager.create(x)).toFloatArray();

@@ -145,4 +145,9 @@ class AdamWTest {
         assertTrue(e.getMessage().contains("x: has optimizer state but is not a trainable parameter"), e.getMessage());
         assertTrue(e.getMessage().contains("w: trainable but the loaded optimizer state has none"), e.getMessage());
     }
+
+    @Test
+    void stepsLeaveNoArraysBehind() {
+        OptimizerResume.checkNoArraysLeftBehind(manager, m -> new AdamW(m, BETA1, BETA2, EPS, WEIGHT_DECAY));
+    }
 }

@@ -1,6 +1,7 @@
 package dev.spindle.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import ai.djl.ndarray.NDArray;
@@ -10,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
-/** Trains K steps, saves, restores into fresh objects, trains K more; compares with 2K straight steps. */
+/**
+ * Checks every optimizer must pass: training K steps, saving, restoring into fresh objects and
+ * training K more equals 2K straight steps bit for bit; and steps leave no arrays behind.
+ */
 final class OptimizerResume {
 
     private OptimizerResume() {}
@@ -48,6 +52,21 @@ final class OptimizerResume {
                     assertArrayEquals(straight.get(name), parameters.get(name).toFloatArray(), name);
                 }
             }
+        }
+    }
+
+    /** Steps after the first must not add arrays to the parameters' or the state's manager. */
+    static void checkNoArraysLeftBehind(NDManager manager, Function<NDManager, Optimizer> factory) {
+        try (NDManager own = manager.newSubManager(); NDManager stateManager = manager.newSubManager()) {
+            Parameters parameters = GradientFixture.parameters(own, 11);
+            Optimizer optimizer = factory.apply(stateManager);
+            train(parameters, optimizer, 0, 1);
+            int parameterArrays = own.getManagedArrays().size();
+            int stateArrays = stateManager.getManagedArrays().size();
+            train(parameters, optimizer, 1, 4);
+            assertEquals(parameterArrays, own.getManagedArrays().size(), "arrays in the parameters' manager");
+            assertEquals(stateArrays, stateManager.getManagedArrays().size(), "arrays in the state manager");
+            assertEquals(stateArrays, optimizer.state().size(), "every state array is in the state manager");
         }
     }
 

@@ -104,4 +104,9 @@ class SgdTest {
             }
         }
     }
+
+    @Test
+    void stepsLeaveNoArraysBehind() {
+        OptimizerResume.checkNoArraysLeftBehind(manager, m -> new Sgd(m, 0.9, true, 0.01));
+    }
 }

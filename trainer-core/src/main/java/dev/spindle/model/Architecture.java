@@ -1,0 +1,29 @@
+package dev.spindle.model;
+
+import ai.djl.ndarray.NDManager;
+
+/**
+ * One kind of model that a job spec can name, with the record its {@code spec.model.config} node
+ * binds to.
+ *
+ * <pre>{@code
+ * Architecture<MlpConfig> mlp = Mlp.ARCHITECTURE;
+ * Model model = mlp.create(new MlpConfig(784, List.of(512), 10), manager);
+ * }</pre>
+ *
+ * @param <C> the configuration record; it validates itself and throws {@link ModelConfigException}
+ */
+public interface Architecture<C extends Record> {
+
+    /** The name a spec uses, e.g. {@code gpt}. */
+    String name();
+
+    /** The record that {@code spec.model.config} binds to. */
+    Class<C> configType();
+
+    /**
+     * Builds a model whose parameters live in a sub-manager of {@code manager}, initialised from the
+     * engine's random generator (seed it first with {@code Engine.getInstance().setRandomSeed}).
+     */
+    Model create(C config, NDManager manager);
+}

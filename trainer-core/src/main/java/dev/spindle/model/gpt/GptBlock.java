@@ -1,0 +1,115 @@
+package dev.spindle.model.gpt;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.spindle.model.Parameters;
+
+/**
+ * One pre-layer-norm transformer block of GPT-2: causal self-attention then a GELU MLP, each on a
+ * residual branch. Weights use GPT-2's Conv1D layout {@code [in, out]} so that Hugging Face files
+ * load unchanged.
+ */
+final class GptBlock {
+
+    /** GPT-2's initialiser: normal(0, 0.02). */
+    static final double INIT_STD = 0.02;
+
+    private static final double GELU_SCALE = Math.sqrt(2.0 / Math.PI);
+    private static final double GELU_CUBIC = 0.044715;
+
+    private final GptConfig config;
+    private final NDArray ln1Weight;
+    private final NDArray ln1Bias;
+    private final NDArray attnWeight;
+    private final NDArray attnBias;
+    private final NDArray attnProjWeight;
+    private final NDArray attnProjBias;
+    private final NDArray ln2Weight;
+    private final NDArray ln2Bias;
+    private final NDArray fcWeight;
+    private final NDArray fcBias;
+    private final NDArray mlpProjWeight;
+    private final NDArray mlpProjBias;
+
+    GptBlock(GptConfig config, int index, NDManager manager, Parameters parameters) {
+        this.config = config;
+        String prefix = "transformer.h." + index + ".";
+        long h = config.hiddenSize();
+        // GPT-2 scales the residual projections so the residual stream's variance does not grow
+        // with depth
+        double residualStd = INIT_STD / Math.sqrt(2.0 * config.layers());
+        ln1Weight = parameters.register(prefix + "ln_1.weight", manager.ones(new Shape(h)));
+        ln1Bias = parameters.register(prefix + "ln_1.bias", manager.zeros(new Shape(h)));
+        attnWeight = parameters.register(prefix + "attn.c_attn.weight", normal(manager, INIT_STD, h, 3 * h));
+        attnBias = parameters.register(prefix + "attn.c_attn.bias", manager.zeros(new Shape(3 * h)));
+        attnProjWeight = parameters.register(prefix + "attn.c_proj.weight", normal(manager, residualStd, h, h));
+        attnProjBias = parameters.register(prefix + "attn.c_proj.bias", manager.zeros(new Shape(h)));
+        ln2Weight = parameters.register(prefix + "ln_2.weight", manager.ones(new Shape(h)));
+        ln2Bias = parameters.register(prefix + "ln_2.bias", manager.zeros(new Shape(h)));
+        fcWeight = parameters.register(prefix + "mlp.c_fc.weight", normal(manager, INIT_STD, h, 4 * h));
+        fcBias = parameters.register(prefix + "mlp.c_fc.bias", manager.zeros(new Shape(4 * h)));
+        mlpProjWeight = parameters.register(prefix + "mlp.c_proj.weight", normal(manager, residualStd, 4 * h, h));
+        mlpProjBias = parameters.register(prefix + "mlp.c_proj.bias", manager.zeros(new Shape(h)));
+    }
+
+    /**
+     * @param x the residual stream {@code [B, T, H]}
+     * @param mask additive causal mask {@code [T, T]}: 0 where attending is allowed, -inf elsewhere
+     */
+    NDArray forward(NDArray x, NDArray mask, boolean training) {
+        x = x.add(dropout(attention(layerNorm(x, ln1Weight, ln1Bias), mask, training), training));
+        NDArray hidden = gelu(conv1d(layerNorm(x, ln2Weight, ln2Bias), fcWeight, fcBias));
+        return x.add(dropout(conv1d(hidden, mlpProjWeight, mlpProjBias), training));
+    }
+
+    private NDArray attention(NDArray x, NDArray mask, boolean training) {
+        Shape shape = x.getShape();
+        long batch = shape.get(0);
+        long time = shape.get(1);
+        NDList qkv = conv1d(x, attnWeight, attnBias).split(3, 2);
+        NDArray q = splitHeads(qkv.get(0), batch, time);
+        NDArray k = splitHeads(qkv.get(1), batch, time);
+        NDArray v = splitHeads(qkv.get(2), batch, time);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
+                .mul(1.0 / Math.sqrt(config.headSize()))
+                .add(mask);
+        NDArray weights = dropout(scores.softmax(-1), training);
+        NDArray merged = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.hiddenSize());
+        return conv1d(merged, attnProjWeight, attnProjBias);
+    }
+
+    private NDArray splitHeads(NDArray x, long batch, long time) {
+        return x.reshape(batch, time, config.heads(), config.headSize()).transpose(0, 2, 1, 3);
+    }
+
+    NDArray dropout(NDArray x, boolean training) {
+        if (!training || config.dropout() == 0.0) {
+            return x;
+        }
+        return x.getNDArrayInternal().dropout(x, (float) config.dropout(), true).singletonOrThrow();
+    }
+
+    NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal()
+                .layerNorm(x, weight.getShape(), weight, bias, (float) config.layerNormEps())
+                .singletonOrThrow();
+    }
+
+    /** GPT-2's Conv1D: {@code x @ W + b} with {@code W [in, out]}. */
+    static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
+        return x.matMul(weight).add(bias);
+    }
+
+    /** GPT-2's "gelu_new", the tanh approximation, which differs from the exact erf form by ~1e-3. */
+    static NDArray gelu(NDArray x) {
+        NDArray inner = x.pow(3).mul(GELU_CUBIC).add(x).mul(GELU_SCALE);
+        return x.mul(0.5).mul(inner.tanh().add(1.0));
+    }
+
+    static NDArray normal(NDManager manager, double std, long... shape) {
+        return manager.randomNormal(0f, (float) std, new Shape(shape), DataType.FLOAT32);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.spindle.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Adam with decoupled weight decay, as {@code torch.optim.AdamW}: {@code p -= lr*wd*p}, then the
+ * Adam update with bias correction, {@code p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)}.
+ *
+ * <pre>{@code
+ * Optimizer adamw = new AdamW(stateManager, 0.9, 0.999, 1e-8, 0.01);
+ * adamw.step(model.parameters(), 3e-4f);
+ * }</pre>
+ *
+ * <p>State per trainable parameter: {@code exp_avg/<p>}, {@code exp_avg_sq/<p>} (float32, shaped as
+ * the parameter) and {@code step/<p>} (an int64 scalar). The update is written as plain in-place
+ * tensor operations rather than DJL's fused {@code adamUpdate}, so that its semantics are exactly
+ * PyTorch's (eps added after dividing by the bias correction) and the state is what PyTorch keeps.
+ * The first moment is updated as {@code m*b1 + (1-b1)*g}; PyTorch's {@code lerp} differs from that
+ * in the last bit at most.
+ */
+public final class AdamW extends NamedStateOptimizer {
+
+    public static final double DEFAULT_BETA1 = 0.9;
+    public static final double DEFAULT_BETA2 = 0.999;
+    public static final double DEFAULT_EPS = 1e-8;
+    public static final double DEFAULT_WEIGHT_DECAY = 0.01;
+
+    private static final String EXP_AVG = "exp_avg";
+    private static final String EXP_AVG_SQ = "exp_avg_sq";
+    private static final String STEP = "step";
+
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    /** Host mirror of the step scalars, so bias corrections need no device read. */
+    private final Map<String, Long> steps = new HashMap<>();
+
+    /** @param stateManager owns the moments; closing it frees them */
+    public AdamW(NDManager stateManager, double beta1, double beta2, double eps, double weightDecay) {
+        super(stateManager);
+        checkBeta("beta1", beta1);
+        checkBeta("beta2", beta2);
+        if (!(eps >= 0 && Double.isFinite(eps))) {
+            throw new IllegalArgumentException("eps: got " + eps + ", expected a small number >= 0 such as 1e-8");
+        }
+        if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weightDecay: got " + weightDecay + ", expected >= 0");
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    @Override
+    List<String> kinds() {
+        return List.of(EXP_AVG, EXP_AVG_SQ, STEP);
+    }
+
+    @Override
+    Set<String> scalarKinds() {
+        return Set.of(STEP);
+    }
+
+    @Override
+    void update(String name, NDArray parameter, NDArray gradient, float lr) {
+        NDArray expAvg = stateArray(EXP_AVG, name);
+        NDArray expAvgSq = stateArray(EXP_AVG_SQ, name);
+        NDArray step = stateArray(STEP, name);
+        if (expAvg == null) {
+            NDManager manager = parameter.getManager();
+            expAvg = keep(EXP_AVG, name, manager.zeros(parameter.getShape(), DataType.FLOAT32));
+            expAvgSq = keep(EXP_AVG_SQ, name, manager.zeros(parameter.getShape(), DataType.FLOAT32));
+            step = keep(STEP, name, manager.zeros(new Shape(), DataType.INT64));
+        }
+        long t = steps.merge(name, 1L, Long::sum);
+        step.addi(1);
+        double biasCorrection1 = 1 - Math.pow(beta1, t);
+        double biasCorrection2 = 1 - Math.pow(beta2, t);
+
+        if (weightDecay != 0) {
+            parameter.muli(1 - lr * weightDecay);
+        }
+        expAvg.muli(beta1).addi(gradient.mul(1 - beta1));
+        expAvgSq.muli(beta2).addi(gradient.square().muli(1 - beta2));
+        NDArray denominator = expAvgSq.sqrt().divi(Math.sqrt(biasCorrection2)).addi(eps);
+        parameter.subi(expAvg.div(denominator).muli(lr / biasCorrection1));
+    }
+
+    @Override
+    void stateLoaded() {
+        steps.clear();
+        for (Map.Entry<String, NDArray> entry : state().entrySet()) {
+            if (entry.getKey().startsWith(STEP + "/")) {
+                // the only device read of a resume: the step counts drive the bias corrections
+                long t = entry.getValue().toType(DataType.INT64, false).getLong();
+                steps.put(entry.getKey().substring(STEP.length() + 1), t);
+            }
+        }
+    }
+
+    private static void checkBeta(String field, double beta) {
+        if (!(beta >= 0 && beta < 1)) {
+            throw new IllegalArgumentException(field + ": got " + beta + ", expected a value in [0, 1)");
+        }
+    }
+}

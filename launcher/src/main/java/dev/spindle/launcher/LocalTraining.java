@@ -50,7 +50,7 @@ final class LocalTraining {
         String digest = SpecWriter.digest(job);
 
         try (NDManager manager = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(job.spec().training().seed());
+            Engine.getInstance().setRandomSeed(Trainer.engineSeed(job.spec().training().seed(), -1));
             List<String> problems = new ArrayList<>(plan.checkModelConfig());
             if (!problems.isEmpty()) {
                 throw new JobException(problems);

@@ -162,7 +162,7 @@ public final class Trainer {
         long waitNanos = 0;
         int samples = 0;
         long tokens = 0;
-        Engine.getInstance().setRandomSeed(stepSeed(settings.seed(), step));
+        Engine.getInstance().setRandomSeed(engineSeed(settings.seed(), step));
         Parameters parameters = model.parameters();
         try (NDManager stepManager = root.newSubManager()) {
             NDArray lossSum = null;
@@ -229,11 +229,16 @@ public final class Trainer {
         }
     }
 
-    /** The engine seed of a step: a fixed function of the run's seed and the step index. */
-    static long stepSeed(long seed, long step) {
-        long z = seed + (step + 1) * 0x9E3779B97F4A7C15L;
+    /**
+     * The engine seed of a step: a fixed mix of the run's seed and the step index, so that a
+     * resumed run draws the same random numbers as a straight one. Step {@code -1} seeds the
+     * parameters' initialisation.
+     */
+    public static int engineSeed(long seed, long step) {
+        long z = seed + (step + 2) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return (z ^ (z >>> 31)) & Long.MAX_VALUE;
+        z ^= z >>> 31;
+        return (int) (z ^ (z >>> 32)) & Integer.MAX_VALUE;
     }
 }

@@ -5,10 +5,15 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
 /**
- * The process's one Arrow {@link RootAllocator}; each loader or inspection takes a named, capped child,
- * so a leak shows up under the loader's name and one loader cannot starve the others.
+ * The process's one Arrow {@link RootAllocator}; each loader, inspection or writer takes a named, capped
+ * child, so a leak shows up under its owner's name and one loader cannot starve the others.
+ *
+ * <pre>{@code
+ * try (BufferAllocator a = ArrowMemory.child("my-writer")) { ... }
+ * long live = ArrowMemory.allocatedBytes(); // 0 when every loader is closed
+ * }</pre>
  */
-final class ArrowMemory {
+public final class ArrowMemory {
 
     /** A record batch of a well-formed dataset is far below this; a larger one is a data error. */
     static final long DEFAULT_CHILD_LIMIT = 1L << 30;
@@ -17,6 +22,11 @@ final class ArrowMemory {
     private static volatile RootAllocator root;
 
     private ArrowMemory() {}
+
+    /** Bytes currently held by every Arrow user in this process (0 when all loaders are closed). */
+    public static long allocatedBytes() {
+        return root().getAllocatedMemory();
+    }
 
     static RootAllocator root() {
         RootAllocator r = root;
@@ -33,7 +43,7 @@ final class ArrowMemory {
     }
 
     /** A fresh child allocator named after its purpose; the caller closes it. */
-    static BufferAllocator child(String purpose) {
+    public static BufferAllocator child(String purpose) {
         return root().newChildAllocator("spindle-" + purpose + "-" + COUNTER.incrementAndGet(), 0,
                 DEFAULT_CHILD_LIMIT);
     }

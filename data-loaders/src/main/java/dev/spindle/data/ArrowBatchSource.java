@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -28,6 +29,8 @@ import org.apache.arrow.memory.BufferAllocator;
 public final class ArrowBatchSource implements BatchSource {
 
     private static final Object END = new Object();
+    /** How often a parked prefetch thread checks whether the loader was closed. */
+    private static final long POLL_MILLIS = 10;
 
     private record Failure(Throwable cause) {}
 
@@ -83,15 +86,20 @@ public final class ArrowBatchSource implements BatchSource {
     private void prefetchLoop() {
         try {
             while (!closed) {
-                BatchProducer.Slot slot = free.take();
-                if (!producer.fill(slot)) {
-                    ready.put(END);
+                BatchProducer.Slot slot = free.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                if (slot == null) {
+                    continue;
+                }
+                Object item = producer.fill(slot) ? slot : END;
+                while (!closed && !ready.offer(item, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                    // the consumer is busy; keep checking for close()
+                }
+                if (item == END) {
                     return;
                 }
-                ready.put(slot);
             }
         } catch (InterruptedException e) {
-            // close() interrupts a producer parked on a full or empty queue; it simply stops.
+            // Nobody interrupts this thread on purpose (see close()); stop quietly and keep the flag.
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             // Room is reserved in `ready` for this one marker; the consumer rethrows it with the cause.
@@ -215,7 +223,8 @@ public final class ArrowBatchSource implements BatchSource {
         }
         closed = true;
         if (thread != null) {
-            thread.interrupt();
+            // No interrupt: an interrupted read closes Hadoop's channel under Arrow, which then leaks the
+            // buffer it was filling. The producer polls `closed` at least every POLL_MILLIS instead.
             boolean interrupted = false;
             // The producer owns the reader until it stops; joining first keeps Arrow memory single-owner.
             while (thread.isAlive()) {

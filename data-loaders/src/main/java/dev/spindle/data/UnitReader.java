@@ -1,6 +1,10 @@
 package dev.spindle.data;
 
 import java.io.IOException;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -37,8 +41,7 @@ final class UnitReader implements AutoCloseable {
                 openFile = unit.file();
             }
             channel.position(block.offset());
-            try (ArrowRecordBatch batch = MessageSerializer.deserializeRecordBatch(new ReadChannel(channel),
-                    block.arrow(), allocator)) {
+            try (ArrowRecordBatch batch = readBatch(block)) {
                 new VectorLoader(root).load(batch);
             }
             try {
@@ -50,6 +53,36 @@ final class UnitReader implements AutoCloseable {
             throw new DataException(index.file().name() + ": cannot read record batch " + unit.block() + " at offset "
                     + block.offset() + " (" + e.getMessage() + "); was the file changed or truncated while training?",
                     e);
+        }
+    }
+
+    /**
+     * Reads one record batch message. Arrow's own block reader leaks its buffer when the read fails (a file
+     * truncated after it was indexed), so the buffer is owned here until the batch takes it over.
+     */
+    private ArrowRecordBatch readBatch(FileIndex.Block block) throws IOException {
+        long total = block.metadataLength() + block.bodyLength();
+        ArrowBuf buffer = allocator.buffer(total);
+        boolean handedOver = false;
+        try {
+            if (new ReadChannel(channel).readFully(buffer, total) != total) {
+                throw new IOException("unexpected end of file: expected " + total + " bytes");
+            }
+            int prefix = buffer.getInt(0) == MessageSerializer.IPC_CONTINUATION_TOKEN ? 8 : 4;
+            ArrowBuf metadata = buffer.slice(prefix, block.metadataLength() - prefix);
+            Message message = Message.getRootAsMessage(metadata.nioBuffer().asReadOnlyBuffer());
+            if (message.headerType() != MessageHeader.RecordBatch) {
+                throw new IOException("expected a record batch message, found type " + message.headerType());
+            }
+            RecordBatch header = (RecordBatch) message.header(new RecordBatch());
+            ArrowBuf body = buffer.slice(block.metadataLength(), block.bodyLength());
+            // From here the batch's buffers hold slices, and deserializeRecordBatch releases our reference.
+            handedOver = true;
+            return MessageSerializer.deserializeRecordBatch(header, body);
+        } finally {
+            if (!handedOver) {
+                buffer.close();
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.spindle.data;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.flatbuf.MessageHeader;
@@ -97,6 +99,7 @@ record FileIndex(DatasetFiles.DataFile file, Schema schema, List<Block> blocks) 
 
     private static FileIndex readStreamFormat(DatasetFiles.DataFile file, HadoopChannel channel) throws IOException {
         ReadChannel in = new ReadChannel(channel);
+        checkMessageLength(file, channel);
         MessageMetadataResult first = MessageSerializer.readMessage(in);
         if (first == null || first.headerType() != MessageHeader.Schema) {
             throw new DataException(file.name() + ": an Arrow IPC stream starts with a schema message; none found"
@@ -106,6 +109,7 @@ record FileIndex(DatasetFiles.DataFile file, Schema schema, List<Block> blocks) 
         List<Block> blocks = new ArrayList<>();
         while (true) {
             long start = channel.position();
+            checkMessageLength(file, channel);
             MessageMetadataResult m = MessageSerializer.readMessage(in);
             if (m == null) {
                 break;
@@ -127,6 +131,31 @@ record FileIndex(DatasetFiles.DataFile file, Schema schema, List<Block> blocks) 
             channel.position(start + metadataLength + bodyLength);
         }
         return new FileIndex(file, schema, blocks);
+    }
+
+    /**
+     * Arrow allocates whatever a message's length prefix says; in a file that is not Arrow that can be
+     * gigabytes. The prefix is checked against the file size first.
+     */
+    private static void checkMessageLength(DatasetFiles.DataFile file, HadoopChannel channel) throws IOException {
+        long start = channel.position();
+        ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        while (prefix.hasRemaining() && channel.read(prefix) > 0) {
+            // read until 8 bytes or end of file
+        }
+        channel.position(start);
+        if (prefix.position() < 4) {
+            return;
+        }
+        long length = prefix.getInt(0);
+        if (length == MessageSerializer.IPC_CONTINUATION_TOKEN && prefix.position() == 8) {
+            length = prefix.getInt(4);
+        }
+        if (length < 0 || start + length > file.bytes()) {
+            throw new DataException(file.name() + ": not Arrow IPC stream data at offset " + start + " (a message of "
+                    + length + " bytes would run past the end of the file of " + file.bytes()
+                    + " bytes): truncated or not Arrow");
+        }
     }
 
     private static long rowsOf(MessageMetadataResult m) {

@@ -63,6 +63,17 @@ final class ShuffleWindow {
                     + " that window holds " + filled + ": the cursor does not match this dataset");
         }
         taken = s.taken();
+        if (loop && filled == 0 && window == 0) {
+            // An endless loader over a shard without one full sample would spin; say so before training.
+            throw noSample();
+        }
+    }
+
+    private DataException noSample() {
+        return new DataException("rank " + rank + " has no complete sample in its " + plan.size()
+                + " record batches" + (sampleTokens > 0
+                ? " (a sample is sequenceLength+1 = " + sampleTokens + " tokens)" : "")
+                + "; use a smaller sequenceLength or worldSize, or more data");
     }
 
     /** The index in the store of the next sample, or -1 when a one-pass loader has read everything. */
@@ -82,10 +93,7 @@ final class ShuffleWindow {
                 return -1;
             }
             if (window == 0 && filled == 0) {
-                throw new DataException("rank " + rank + " has no complete sample in its " + plan.size()
-                        + " record batches" + (sampleTokens > 0
-                        ? " (a sample is sequenceLength+1 = " + sampleTokens + " tokens)" : "")
-                        + "; use a smaller sequenceLength or worldSize, or more data");
+                throw noSample();
             }
             epoch++;
             window = 0;

@@ -24,9 +24,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  */
 final class TokenFileWriter implements AutoCloseable {
 
-    /** A record batch is closed once it holds this many tokens... */
-    static final int TOKENS_PER_BATCH = 16 * 1024;
-    /** ...or this many documents. */
+    /** A record batch is closed once it holds this many documents (or the writer's token budget). */
     static final int DOCUMENTS_PER_BATCH = 1024;
     /** A new part file starts after this many record batches. */
     static final int BATCHES_PER_FILE = 256;
@@ -35,6 +33,7 @@ final class TokenFileWriter implements AutoCloseable {
     private final String column;
     private final Map<String, String> metadata;
     private final BufferAllocator allocator;
+    private final int tokensPerBatch;
     private VectorSchemaRoot root;
     private FileChannel channel;
     private ArrowFileWriter writer;
@@ -43,8 +42,9 @@ final class TokenFileWriter implements AutoCloseable {
     private int rows;
     private int tokensInBatch;
 
-    TokenFileWriter(Path dir, String column, Map<String, String> metadata) {
+    TokenFileWriter(Path dir, String column, Map<String, String> metadata, int tokensPerBatch) {
         this.dir = dir;
+        this.tokensPerBatch = tokensPerBatch;
         this.column = column;
         this.metadata = Map.copyOf(metadata);
         this.allocator = ArrowMemory.child("prepare");
@@ -63,7 +63,7 @@ final class TokenFileWriter implements AutoCloseable {
         list.endValue(rows, tokens.length);
         rows++;
         tokensInBatch += tokens.length;
-        if (tokensInBatch >= TOKENS_PER_BATCH || rows >= DOCUMENTS_PER_BATCH) {
+        if (tokensInBatch >= tokensPerBatch || rows >= DOCUMENTS_PER_BATCH) {
             flushBatch();
         }
     }

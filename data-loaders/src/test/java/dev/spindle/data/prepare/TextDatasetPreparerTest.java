@@ -145,6 +145,24 @@ class TextDatasetPreparerTest {
     }
 
     @Test
+    void smallRecordBatchesRollOverIntoSeveralPartFilesThatShardAcrossRanks() throws Exception {
+        Path in = corpus(3, 200);
+        PrepareResult r = TextDatasetPreparer.prepare(List.of(in.toString()), dir.resolve("out"), 0.0, 1, 40);
+        DatasetInfo info = DataLoaders.inspect(r.trainDir().toString(), DatasetKind.TOKENS, "tokens", List.of(), null);
+        // every document (~60 bytes) closes its own record batch: 600 batches, 256 per file
+        assertEquals(3, info.files().size(), info.files().toString());
+        assertTrue(info.files().get(2).endsWith("/part-00002.arrow"), info.files().toString());
+        assertEquals(600, info.rows());
+        for (int rank = 0; rank < 3; rank++) {
+            try (BatchSource s = DataLoaders.open(LoaderOptions.tokens(r.trainDir().toString(), "tokens", 32, 4)
+                    .withShard(rank, 3), null); NDManager m = NDManager.newBaseManager()) {
+                assertEquals(4, s.next(m).samples());
+            }
+        }
+        assertEquals(0, ArrowMemory.allocatedBytes());
+    }
+
+    @Test
     void badInputsAreNamed() throws Exception {
         Path in = corpus(1, 3);
         NoSuchFileException missing = assertThrows(NoSuchFileException.class,

@@ -122,6 +122,25 @@ class LoaderCursorTest {
     }
 
     @Test
+    void resumingWithAnotherBatchSizeContinuesTheSameSampleSequence() throws Exception {
+        LoaderOptions o = tabular();
+        List<Integer> straight;
+        try (BatchSource s = DataLoaders.open(o, null)) {
+            straight = Drain.labels(s, manager, 10);
+        }
+        List<Integer> resumed;
+        try (BatchSource s = DataLoaders.open(o, null)) {
+            resumed = new ArrayList<>(Drain.labels(s, manager, 3));
+            LoaderOptions seven = new LoaderOptions(o.uri(), o.kind(), null, 0, o.features(), "y", 7,
+                    o.shuffleBuffer(), 0, o.seed(), 0, 1, true);
+            try (BatchSource t = DataLoaders.open(seven, s.cursor())) {
+                resumed.addAll(Drain.labels(t, manager, 5));
+            }
+        }
+        assertEquals(straight, resumed);
+    }
+
+    @Test
     void cursorIsRefusedByOtherOptionsOtherVersionsAndOtherWorldSizes() throws Exception {
         LoaderOptions o = tabular();
         String cursor;

@@ -117,8 +117,8 @@ public final class ArrowBatchSource implements BatchSource {
         }
         if (item instanceof Failure f) {
             peeked = f;
-            throw new DataException("reading " + options.uri() + " failed on the prefetch thread: "
-                    + f.cause().getMessage(), f.cause());
+            throw new DataException("reading " + options.uri() + " failed"
+                    + (thread != null ? " on the prefetch thread: " : ": ") + f.cause().getMessage(), f.cause());
         }
         BatchProducer.Slot slot = (BatchProducer.Slot) item;
         Batch batch = toBatch(manager, slot);

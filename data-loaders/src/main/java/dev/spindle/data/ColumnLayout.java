@@ -59,7 +59,6 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
 
     /** Fails unless the file has every column with the expected type. */
     void check(FileIndex file) {
-        Schema schema = file.schema();
         if (kind == DatasetKind.TOKENS) {
             Field f = field(file, tokensColumn);
             boolean ok = f.getType() instanceof ArrowType.List
@@ -85,13 +84,13 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
             throw new DataException(file.file().name() + ": label column \"" + labelColumn + "\" has type "
                     + typeOf(label) + "; expected an integer type (int8..int64)");
         }
-        if (schema.getFields().isEmpty()) {
-            throw new DataException(file.file().name() + ": schema has no columns");
-        }
     }
 
-    /** Copies the loader's columns out of a loaded record batch. */
-    UnitData extract(VectorSchemaRoot root, String fileName) {
+    /**
+     * Copies the loader's columns out of a loaded record batch. Token ids are checked against the
+     * vocabulary size when the dataset states one: an id past it would fail much later, in an embedding.
+     */
+    UnitData extract(VectorSchemaRoot root, String fileName, int vocabSize) {
         int rows = root.getRowCount();
         if (kind == DatasetKind.TOKENS) {
             ListVector list = (ListVector) root.getVector(tokensColumn);
@@ -106,12 +105,19 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
                 offsets[r + 1] = list.getElementEndIndex(r) - base;
             }
             int[] tokens = new int[offsets[rows]];
+            boolean mayHaveNulls = ids.getNullCount() > 0;
             for (int i = 0; i < tokens.length; i++) {
-                if (ids.isNull(base + i)) {
+                if (mayHaveNulls && ids.isNull(base + i)) {
                     throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds a null token id;"
                             + " expected int32 ids");
                 }
-                tokens[i] = ids.get(base + i);
+                int id = ids.get(base + i);
+                if (id < 0 || (vocabSize > 0 && id >= vocabSize)) {
+                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds token id " + id
+                            + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1) + " (spindle.vocab_size is "
+                            + vocabSize + ")" : Integer.MAX_VALUE));
+                }
+                tokens[i] = id;
             }
             return new UnitData(rows, offsets, tokens, null, null);
         }

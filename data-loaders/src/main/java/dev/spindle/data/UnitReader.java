@@ -45,7 +45,7 @@ final class UnitReader implements AutoCloseable {
                 new VectorLoader(root).load(batch);
             }
             try {
-                return dataset.layout().extract(root, index.file().name());
+                return dataset.layout().extract(root, index.file().name(), dataset.vocabSize());
             } finally {
                 root.clear();
             }

@@ -115,6 +115,14 @@ class DatasetErrorsTest {
     }
 
     @Test
+    void tokenIdOutsideTheStatedVocabularyIsNamed() throws Exception {
+        Path f = TestDatasets.tokens(dir.resolve("v.arrow"), List.of(List.of(new int[] {1, 2, 3, 99, 4, 5})),
+                Map.of(Dataset.VOCAB_SIZE_KEY, "50"));
+        assertMentions(openFails(LoaderOptions.tokens(f.toString(), "tokens", 2, 1).withPrefetch(0)),
+                "v.arrow", "\"tokens\"", "token id 99", "0..49");
+    }
+
+    @Test
     void noFilesAtTheUriSaysSo() throws Exception {
         Path empty = Files.createDirectory(dir.resolve("empty"));
         Files.writeString(empty.resolve("readme.md"), "no data here");

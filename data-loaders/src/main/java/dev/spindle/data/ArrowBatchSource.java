@@ -99,7 +99,8 @@ public final class ArrowBatchSource implements BatchSource {
                 }
             }
         } catch (InterruptedException e) {
-            // Nobody interrupts this thread on purpose (see close()); stop quietly and keep the flag.
+            // Nobody interrupts this thread on purpose (see close()); if someone does, the consumer must hear.
+            ready.offer(new Failure(e));
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             // Room is reserved in `ready` for this one marker; the consumer rethrows it with the cause.
@@ -121,13 +122,16 @@ public final class ArrowBatchSource implements BatchSource {
                     + (thread != null ? " on the prefetch thread: " : ": ") + f.cause().getMessage(), f.cause());
         }
         BatchProducer.Slot slot = (BatchProducer.Slot) item;
-        Batch batch = toBatch(manager, slot);
-        handed = slot.after;
-        batches++;
-        if (free != null) {
-            free.add(slot);
+        try {
+            Batch batch = toBatch(manager, slot);
+            handed = slot.after;
+            batches++;
+            return batch;
+        } finally {
+            if (free != null) {
+                free.add(slot);
+            }
         }
-        return batch;
     }
 
     /** True while a one-pass loader has another full batch; always true for an endless one that works. */

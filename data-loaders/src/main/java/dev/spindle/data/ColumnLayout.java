@@ -1,0 +1,176 @@
+package dev.spindle.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.FloatingPointVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Which columns a loader reads and how their values become samples: checked against every file's schema
+ * up front, then used to copy one record batch at a time out of Arrow into plain arrays.
+ *
+ * @param kind what the dataset holds
+ * @param tokensColumn TOKENS: the token column
+ * @param features TABULAR: the resolved feature columns, in order
+ * @param labelColumn TABULAR: the label column
+ */
+record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features, String labelColumn) {
+
+    /** The values of one record batch. TOKENS: offsets and concatenated ids; TABULAR: row-major features, labels. */
+    record UnitData(int rows, int[] tokenOffsets, int[] tokens, float[] features, int[] labels) {
+        int tokenCount() {
+            return tokens.length;
+        }
+    }
+
+    ColumnLayout {
+        features = List.copyOf(features);
+    }
+
+    /** Resolves and checks the columns against the first file, naming the file and column on mismatch. */
+    static ColumnLayout resolve(DatasetKind kind, String tokensColumn, List<String> features, String labelColumn,
+            FileIndex first) {
+        List<String> resolved = features == null ? List.of() : features;
+        if (kind == DatasetKind.TABULAR && resolved.isEmpty()) {
+            List<String> all = new ArrayList<>();
+            for (Field f : first.schema().getFields()) {
+                if (f.getType() instanceof ArrowType.FloatingPoint && !f.getName().equals(labelColumn)) {
+                    all.add(f.getName());
+                }
+            }
+            if (all.isEmpty()) {
+                throw new DataException(first.file().name() + ": no float32 or float64 columns besides the label "
+                        + "column \"" + labelColumn + "\"; schema is " + describe(first.schema()));
+            }
+            resolved = all;
+        }
+        ColumnLayout layout = new ColumnLayout(kind, tokensColumn, kind == DatasetKind.TOKENS ? List.of() : resolved,
+                labelColumn);
+        layout.check(first);
+        return layout;
+    }
+
+    /** Fails unless the file has every column with the expected type. */
+    void check(FileIndex file) {
+        if (kind == DatasetKind.TOKENS) {
+            Field f = field(file, tokensColumn);
+            boolean ok = f.getType() instanceof ArrowType.List
+                    && f.getChildren().size() == 1
+                    && f.getChildren().get(0).getType() instanceof ArrowType.Int i
+                    && i.getBitWidth() == 32 && i.getIsSigned();
+            if (!ok) {
+                throw new DataException(file.file().name() + ": column \"" + tokensColumn + "\" has type "
+                        + typeOf(f) + "; expected list<int32> of token ids");
+            }
+            return;
+        }
+        for (String name : features) {
+            Field f = field(file, name);
+            if (!(f.getType() instanceof ArrowType.FloatingPoint fp)
+                    || fp.getPrecision() == org.apache.arrow.vector.types.FloatingPointPrecision.HALF) {
+                throw new DataException(file.file().name() + ": feature column \"" + name + "\" has type " + typeOf(f)
+                        + "; expected float32 or float64");
+            }
+        }
+        Field label = field(file, labelColumn);
+        if (!(label.getType() instanceof ArrowType.Int)) {
+            throw new DataException(file.file().name() + ": label column \"" + labelColumn + "\" has type "
+                    + typeOf(label) + "; expected an integer type (int8..int64)");
+        }
+    }
+
+    /**
+     * Copies the loader's columns out of a loaded record batch. Token ids are checked against the
+     * vocabulary size when the dataset states one: an id past it would fail much later, in an embedding.
+     */
+    UnitData extract(VectorSchemaRoot root, String fileName, int vocabSize) {
+        int rows = root.getRowCount();
+        if (kind == DatasetKind.TOKENS) {
+            ListVector list = (ListVector) root.getVector(tokensColumn);
+            IntVector ids = (IntVector) list.getDataVector();
+            int[] offsets = new int[rows + 1];
+            int base = rows == 0 ? 0 : list.getElementStartIndex(0);
+            for (int r = 0; r < rows; r++) {
+                if (list.isNull(r)) {
+                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" is null at row " + r
+                            + " of a record batch; expected a list of token ids (empty is fine)");
+                }
+                offsets[r + 1] = list.getElementEndIndex(r) - base;
+            }
+            int[] tokens = new int[offsets[rows]];
+            boolean mayHaveNulls = ids.getNullCount() > 0;
+            for (int i = 0; i < tokens.length; i++) {
+                if (mayHaveNulls && ids.isNull(base + i)) {
+                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds a null token id;"
+                            + " expected int32 ids");
+                }
+                int id = ids.get(base + i);
+                if (id < 0 || (vocabSize > 0 && id >= vocabSize)) {
+                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds token id " + id
+                            + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1) + " (spindle.vocab_size is "
+                            + vocabSize + ")" : Integer.MAX_VALUE));
+                }
+                tokens[i] = id;
+            }
+            return new UnitData(rows, offsets, tokens, null, null);
+        }
+        int width = features.size();
+        float[] values = new float[rows * width];
+        for (int c = 0; c < width; c++) {
+            FieldVector v = root.getVector(features.get(c));
+            FloatingPointVector fv = (FloatingPointVector) v;
+            for (int r = 0; r < rows; r++) {
+                if (v.isNull(r)) {
+                    throw new DataException(fileName + ": feature column \"" + features.get(c) + "\" is null at row "
+                            + r + " of a record batch; expected a number");
+                }
+                values[r * width + c] = (float) fv.getValueAsDouble(r);
+            }
+        }
+        FieldVector lv = root.getVector(labelColumn);
+        BaseIntVector labelVector = (BaseIntVector) lv;
+        int[] labels = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            long value = lv.isNull(r) ? Long.MIN_VALUE : labelVector.getValueAsLong(r);
+            if (lv.isNull(r) || value < 0 || value > Integer.MAX_VALUE) {
+                throw new DataException(fileName + ": label column \"" + labelColumn + "\" has "
+                        + (lv.isNull(r) ? "null" : String.valueOf(value)) + " at row " + r
+                        + " of a record batch; expected a class index 0.." + Integer.MAX_VALUE);
+            }
+            labels[r] = (int) value;
+        }
+        return new UnitData(rows, null, null, values, labels);
+    }
+
+    private static Field field(FileIndex file, String name) {
+        for (Field f : file.schema().getFields()) {
+            if (f.getName().equals(name)) {
+                return f;
+            }
+        }
+        throw new DataException(file.file().name() + ": missing column \"" + name + "\"; the file has "
+                + describe(file.schema()));
+    }
+
+    private static String typeOf(Field f) {
+        if (f.getType() instanceof ArrowType.List && f.getChildren().size() == 1) {
+            return "list<" + typeOf(f.getChildren().get(0)) + ">";
+        }
+        return f.getType().toString();
+    }
+
+    static String describe(Schema schema) {
+        List<String> parts = new ArrayList<>();
+        for (Field f : schema.getFields()) {
+            parts.add(f.getName() + ": " + typeOf(f));
+        }
+        return "[" + String.join(", ", parts) + "]";
+    }
+}

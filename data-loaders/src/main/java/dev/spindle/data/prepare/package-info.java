@@ -1,0 +1,5 @@
+/**
+ * Turning raw text into token datasets the loaders read: {@link dev.spindle.data.prepare.TextDatasetPreparer}
+ * with the byte-level {@link dev.spindle.data.prepare.ByteTokenizer}.
+ */
+package dev.spindle.data.prepare;

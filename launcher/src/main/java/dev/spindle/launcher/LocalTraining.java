@@ -129,8 +129,10 @@ final class LocalTraining {
     }
 
     private static String sample(Model model, int tokens, long seed) {
-        int[] prompt = ByteTokenizer.encode(SAMPLE_PROMPT);
+        ByteTokenizer tokenizer = new ByteTokenizer();
+        int[] encoded = tokenizer.encode(SAMPLE_PROMPT);
+        int[] prompt = java.util.Arrays.copyOf(encoded, encoded.length - 1); // no end-of-document: the text goes on
         int[] generated = TextSampler.generate(model, prompt, tokens, SAMPLE_TEMPERATURE, SAMPLE_TOP_K, seed);
-        return ByteTokenizer.decode(generated);
+        return tokenizer.decode(generated);
     }
 }

@@ -53,8 +53,7 @@ public final class SpindleCli implements Runnable {
         cli.setErr(err);
         cli.setExecutionExceptionHandler(SpindleCli::handle);
         cli.setParameterExceptionHandler((e, a) -> {
-            PrintWriter err = e.getCommandLine().getErr();
-            err.println("spindle: " + e.getMessage() + " (see 'spindle "
+            e.getCommandLine().getErr().println("spindle: " + e.getMessage() + " (see 'spindle "
                     + e.getCommandLine().getCommandName() + " --help')");
             return BAD_INPUT;
         });

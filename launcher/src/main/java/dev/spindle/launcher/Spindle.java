@@ -1,8 +1,7 @@
 package dev.spindle.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.spindle.model.Model;
 import dev.spindle.model.ModelRegistry;
 import dev.spindle.spec.JobSpec;
@@ -61,7 +60,7 @@ public final class Spindle {
         } catch (SpecException e) {
             List<String> problems = new ArrayList<>();
             e.problems().forEach(p -> problems.add(p.toString()));
-            problems.addAll(modelProblemsOfRawFile(jobFile));
+            problems.addAll(modelProblems(e));
             return problems;
         }
         JobPlan plan = JobPlan.of(job, jobFile.toAbsolutePath().getParent());
@@ -81,14 +80,10 @@ public final class Spindle {
     }
 
     /** The model section checked on its own, so that one run of validate reports it too. */
-    private static List<String> modelProblemsOfRawFile(Path jobFile) {
-        try {
-            JsonNode model = new ObjectMapper(new YAMLFactory()).readTree(jobFile.toFile()).path("spec").path("model");
-            if (model.path("architecture").isTextual() && model.path("config").isObject()) {
-                return ModelRegistry.defaults().validate(model.path("architecture").asText(), model.path("config"));
-            }
-        } catch (IOException e) {
-            // The spec reader already reported why the file does not parse.
+    private static List<String> modelProblems(SpecException e) {
+        JsonNode model = e.document().map(d -> d.path("spec").path("model")).orElse(MissingNode.getInstance());
+        if (model.path("architecture").isTextual() && model.path("config").isObject()) {
+            return ModelRegistry.defaults().validate(model.path("architecture").asText(), model.path("config"));
         }
         return List.of();
     }

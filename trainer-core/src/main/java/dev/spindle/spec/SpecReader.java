@@ -73,7 +73,7 @@ public final class SpecReader {
                 return job;
             }
         }
-        throw new SpecException(problems);
+        throw new SpecException(problems, root);
     }
 
     /** The single YAML document in {@code yaml}; an empty text reads as an empty mapping. */

@@ -46,9 +46,6 @@ import java.util.function.Supplier;
  */
 public final class Trainer {
 
-    /** Bucket size for data-parallel gradient averaging. */
-    public static final long DEFAULT_BUCKET_BYTES = 8L << 20;
-
     private final TrainerSettings settings;
     private final Model model;
     private final Optimizer optimizer;
@@ -80,7 +77,7 @@ public final class Trainer {
         this.batches = Objects.requireNonNull(batches, "batches");
         this.evalBatches = evalBatches;
         this.checkpoints = checkpoints;
-        this.dataParallel = new DataParallel(collectives, DEFAULT_BUCKET_BYTES);
+        this.dataParallel = new DataParallel(collectives, DataParallel.DEFAULT_BUCKET_BYTES);
         this.listeners = List.copyOf(listeners);
     }
 

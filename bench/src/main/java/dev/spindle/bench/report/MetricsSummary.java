@@ -8,13 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Reads the step times out of a Spindle run's {@code metrics.jsonl}.
  *
- * <p>Each line is one JSON object with at least {@code step} and {@code stepMillis}; lines are kept
- * in file order and steps numbered below {@code warmup} are dropped, so a file that also holds
- * warm-up steps gives the same statistic as the bare loop's.
+ * <p>Each line is one JSON object with at least {@code step} and {@code stepMillis}. The first
+ * {@code warmup} entries are dropped by position, not by step number, so the statistic matches the
+ * bare loop's whether the trainer counts steps from 0 or from 1; steps must increase line by line,
+ * which catches two runs appended to one file.
  *
  * <pre>{@code
  * StepTimes times = MetricsSummary.read(runDir.resolve("metrics.jsonl"), 5);
@@ -29,7 +31,7 @@ public final class MetricsSummary {
     }
 
     /**
-     * The {@code stepMillis} of every line whose {@code step} is at least {@code warmup}.
+     * The {@code stepMillis} of every entry after the first {@code warmup}.
      *
      * @throws IllegalArgumentException naming the file and line of a malformed entry, or when no
      *     step is left after the warm-up
@@ -45,6 +47,8 @@ public final class MetricsSummary {
             throw new UncheckedIOException("cannot read metrics file " + metricsFile, e);
         }
         List<Double> kept = new ArrayList<>();
+        int entries = 0;
+        long previousStep = Long.MIN_VALUE;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty()) {
@@ -59,15 +63,29 @@ public final class MetricsSummary {
             }
             long step = number(entry, "step", where).longValue();
             double stepMillis = number(entry, "stepMillis", where).doubleValue();
-            if (step >= warmup) {
+            if (step <= previousStep) {
+                throw new IllegalArgumentException(where + ": step " + step + " follows step " + previousStep
+                        + "; expected increasing steps from one run (use a fresh --run-dir)");
+            }
+            previousStep = step;
+            if (entries++ >= warmup) {
                 kept.add(stepMillis);
             }
         }
         if (kept.isEmpty()) {
-            throw new IllegalArgumentException(metricsFile + " has no step numbered " + warmup
-                    + " or later (" + lines.size() + " lines); run more steps than the warm-up");
+            throw new IllegalArgumentException(metricsFile + " has " + entries + " steps, none after the "
+                    + warmup + " warm-up steps; run more steps than the warm-up");
         }
         return new StepTimes(kept);
+    }
+
+    /** {@code MetricsSummary <metrics.jsonl> <warmup>}: prints the median step time in milliseconds. */
+    public static void main(String[] args) {
+        if (args.length != 2) {
+            throw new IllegalArgumentException("usage: MetricsSummary <metrics.jsonl> <warm-up steps>");
+        }
+        StepTimes times = read(Path.of(args[0]), Integer.parseInt(args[1]));
+        System.out.println(String.format(Locale.ROOT, "%.3f", times.median()));
     }
 
     private static Number number(JsonNode entry, String field, String where) {

@@ -128,7 +128,7 @@ public final class BareLoop {
                 rounds.append(rounds.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", ms));
             }
             return String.format(Locale.ROOT,
-                    "RESULT impl=djl model=%s threads=%d median_ms=%.3f round_means_ms=%s first_loss=%.4f last_loss=%.4f",
+                    "RESULT impl=djl model=%s threads=%d median_ms=%.3f round_means_ms=%s first_loss=%.6f last_loss=%.6f",
                     model, threads(), medianMillis(), rounds,
                     losses.get(0), losses.get(losses.size() - 1));
         }

@@ -42,6 +42,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 scratch=${scratch:-$(mktemp -d "${TMPDIR:-/tmp}/spindle-step-bench.XXXXXX")}
 out=${out:-runs/step-bench/results-$stamp.md}
 mkdir -p "$scratch" "$(dirname "$out")"
+echo "== scratch directory (generated data, Spindle run dirs): $scratch"
 
 python=/usr/bin/python3
 if ! "$python" -c 'import torch' 2>/dev/null; then

@@ -157,7 +157,7 @@ done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 note="Step-time benchmark, $(date -u +'%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown);"
-note+=" $cpu, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); threads=$threads, rounds=$rounds, repeat=$repeat;"
+note+=" $cpu, $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); threads=$threads, rounds=$rounds, repeat=$repeat;"
 note+=" mlp ${mlp_warmup}+${rounds}x${mlp_steps} steps, gpt ${gpt_warmup}+${rounds}x${gpt_steps} steps; each cell is the median over the repeats of the median ms/step after warm-up."
 echo
 "${java_cmd[@]}" dev.spindle.bench.report.ResultsTable --out "$out" --note "$note" "${rows[@]}"

@@ -9,6 +9,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +72,7 @@ class BareAdamWTest {
     @Test
     void parameterWithoutGradientIsRejectedByName() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray p = manager.zeros(new ai.djl.ndarray.types.Shape(2));
+            NDArray p = manager.zeros(new Shape(2));
             p.setName("layers.0.bias");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new BareAdamW(new NDList(p), BareAdamW.Settings.withRate(1e-3f)));

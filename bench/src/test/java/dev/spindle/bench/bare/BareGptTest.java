@@ -8,6 +8,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +57,7 @@ class BareGptTest {
     void sequenceOfWrongLengthIsRejected() {
         try (NDManager manager = NDManager.newBaseManager()) {
             BareGpt gpt = new BareGpt(manager, TINY);
-            NDArray tokens = manager.zeros(new ai.djl.ndarray.types.Shape(2, 3), ai.djl.ndarray.types.DataType.INT64);
+            NDArray tokens = manager.zeros(new Shape(2, 3), DataType.INT64);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpt.forward(tokens));
             assertTrue(e.getMessage().contains("expected [batch, 4]"), e.getMessage());
         }

@@ -156,6 +156,14 @@ public final class SyntheticTabularDataset {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
     }
 
+    private static long wholeNumber(String option, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option " + option + " is '" + value + "'; expected a whole number", e);
+        }
+    }
+
     /** {@code --out DIR --rows N [--seed S]}: writes the benchmark's dataset and prints the file count. */
     public static void main(String[] args) {
         Path out = null;
@@ -167,8 +175,8 @@ public final class SyntheticTabularDataset {
             }
             switch (args[i]) {
                 case "--out" -> out = Path.of(args[i + 1]);
-                case "--rows" -> rows = Integer.valueOf(args[i + 1]);
-                case "--seed" -> seed = Long.parseLong(args[i + 1]);
+                case "--rows" -> rows = Math.toIntExact(wholeNumber("--rows", args[i + 1]));
+                case "--seed" -> seed = wholeNumber("--seed", args[i + 1]);
                 default -> throw new IllegalArgumentException(
                         "unknown option " + args[i] + "; expected --out DIR, --rows N, --seed S");
             }

@@ -84,7 +84,13 @@ public final class MetricsSummary {
         if (args.length != 2) {
             throw new IllegalArgumentException("usage: MetricsSummary <metrics.jsonl> <warm-up steps>");
         }
-        StepTimes times = read(Path.of(args[0]), Integer.parseInt(args[1]));
+        int warmup;
+        try {
+            warmup = Integer.parseInt(args[1]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("warm-up steps is '" + args[1] + "'; expected a whole number", e);
+        }
+        StepTimes times = read(Path.of(args[0]), warmup);
         System.out.println(String.format(Locale.ROOT, "%.3f", times.median()));
     }
 

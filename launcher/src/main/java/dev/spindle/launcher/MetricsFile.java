@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Appends one JSON object per step to {@code metrics.jsonl}: step, loss, learning rate, gradient
- * norm, samples/s, tokens/s, step and data-wait milliseconds, elapsed seconds, and the held-out
+ * norm (when clipping is on), samples/s, tokens/s, step and data-wait milliseconds, elapsed seconds, and the held-out
  * loss on steps that evaluated. Each line is flushed, so a killed run keeps what it measured.
  */
 final class MetricsFile implements TrainListener, AutoCloseable {
@@ -37,7 +37,9 @@ final class MetricsFile implements TrainListener, AutoCloseable {
         line.put("step", m.step());
         line.put("loss", m.loss());
         line.put("lr", m.learningRate());
-        line.put("gradNorm", m.gradNorm());
+        if (!Double.isNaN(m.gradNorm())) {
+            line.put("gradNorm", m.gradNorm());
+        }
         line.put("samplesPerSec", round(m.samplesPerSec()));
         line.put("tokensPerSec", round(m.tokensPerSec()));
         line.put("stepMillis", round(m.stepMillis()));

@@ -1,6 +1,7 @@
 package dev.spindle.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -19,11 +20,10 @@ import java.util.Set;
  * }</pre>
  *
  * <p>State per trainable parameter: {@code exp_avg/<p>}, {@code exp_avg_sq/<p>} (float32, shaped as
- * the parameter) and {@code step/<p>} (an int64 scalar). The update is written as plain in-place
- * tensor operations rather than DJL's fused {@code adamUpdate}, so that its semantics are exactly
- * PyTorch's (eps added after dividing by the bias correction) and the state is what PyTorch keeps.
- * The first moment is updated as {@code m*b1 + (1-b1)*g}; PyTorch's {@code lerp} differs from that
- * in the last bit at most.
+ * the parameter) and {@code step/<p>} (an int64 scalar), as PyTorch keeps it. The update runs as
+ * one call of libtorch's fused Adam kernel per parameter (DJL's {@code adamUpdate}), with the rate
+ * and eps rescaled so that the result is PyTorch's (eps added after the bias correction of v);
+ * rounding differs from PyTorch's sequence of operations in the last bits.
  */
 public final class AdamW extends NamedStateOptimizer {
 
@@ -35,6 +35,8 @@ public final class AdamW extends NamedStateOptimizer {
     private static final String EXP_AVG = "exp_avg";
     private static final String EXP_AVG_SQ = "exp_avg_sq";
     private static final String STEP = "step";
+    /** The fused update's clip value that turns its own gradient clipping off. */
+    private static final float NO_GRADIENT_CLIPPING = -1f;
 
     private final double beta1;
     private final double beta2;
@@ -83,16 +85,17 @@ public final class AdamW extends NamedStateOptimizer {
         }
         long t = steps.merge(name, 1L, Long::sum);
         step.addi(1);
-        double biasCorrection1 = 1 - Math.pow(beta1, t);
-        double biasCorrection2 = 1 - Math.pow(beta2, t);
-
-        if (weightDecay != 0) {
-            parameter.muli(1 - lr * weightDecay);
-        }
-        expAvg.muli(beta1).addi(gradient.mul(1 - beta1));
-        expAvgSq.muli(beta2).addi(gradient.square().muli(1 - beta2));
-        NDArray denominator = expAvgSq.sqrt().divi(Math.sqrt(biasCorrection2)).addi(eps);
-        parameter.subi(expAvg.div(denominator).muli(lr / biasCorrection1));
+        // libtorch's fused update divides by sqrt(v) + eps without bias-correcting v. Scaling the
+        // rate by sqrt(1 - beta2^t) / (1 - beta1^t) and eps by sqrt(1 - beta2^t) turns it into
+        // torch.optim.AdamW's lr * m_hat / (sqrt(v_hat) + eps); adamw=true makes the weight decay
+        // decoupled (p *= 1 - lr * wd first). One native call per parameter instead of a dozen.
+        double secondCorrectionRoot = Math.sqrt(1 - Math.pow(beta2, t));
+        float correctedRate = (float) (lr * secondCorrectionRoot / (1 - Math.pow(beta1, t)));
+        float correctedEps = (float) (eps * secondCorrectionRoot);
+        parameter.getNDArrayInternal().adamUpdate(
+                new NDList(parameter, gradient, expAvg, expAvgSq), new NDList(parameter),
+                lr, correctedRate, (float) weightDecay, 1f, NO_GRADIENT_CLIPPING,
+                (float) beta1, (float) beta2, correctedEps, false, true);
     }
 
     @Override

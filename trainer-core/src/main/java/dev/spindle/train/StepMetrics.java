@@ -6,7 +6,7 @@ package dev.spindle.train;
  * @param step the number of optimizer steps completed, counting this one (1-based)
  * @param loss mean training loss over the step's micro-batches
  * @param learningRate the learning rate the step used
- * @param gradNorm global L2 norm of the gradients before clipping
+ * @param gradNorm global L2 norm of the gradients before clipping; {@code NaN} when clipping is off
  * @param samplesPerSec sequences or rows per second over this step
  * @param tokensPerSec target tokens per second over this step ({@code 0} for tabular data)
  * @param stepMillis wall time of the step, data wait included

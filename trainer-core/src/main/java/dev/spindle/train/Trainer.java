@@ -179,7 +179,10 @@ public final class Trainer {
                 }
             }
             dataParallel.synchronizeGradients(parameters);
-            double norm = GradientClipping.clipGlobalNorm(parameters, settings.gradientClipping());
+            // The norm costs a pass over every gradient: measured only when clipping needs it.
+            double norm = settings.gradientClipping() > 0
+                    ? GradientClipping.clipGlobalNorm(parameters, settings.gradientClipping())
+                    : Double.NaN;
             double lr = schedule.lr(step);
             optimizer.step(parameters, (float) lr);
             double loss = lossSum.getFloat() / settings.gradientAccumulation();

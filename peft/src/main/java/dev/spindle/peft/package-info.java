@@ -1,5 +1,5 @@
 /**
- * Parameter-efficient fine-tuning: LoRA on named linear layers and adapter versions as OCI images.
- * Reserved for the fine-tuning work; it holds no code yet.
+ * Parameter-efficient fine-tuning: LoRA on named linear layers, adapters in the Hugging Face PEFT
+ * layout, and adapter versions as OCI images.
  */
 package dev.spindle.peft;

@@ -111,7 +111,9 @@ final class LocalTraining {
                 }
                 TrainResult result = trainer.run(start, options.stopAt(), options.stopRequested());
                 Optional<String> sample = Optional.empty();
-                if (options.sampleTokens() > 0 && model.inputKind() == Model.InputKind.TOKENS
+                // A stop request (Ctrl-C, SIGTERM) wants the process gone: no sampling then.
+                if (options.sampleTokens() > 0 && !options.stopRequested().getAsBoolean()
+                        && model.inputKind() == Model.InputKind.TOKENS
                         && model.inputSize() >= ByteTokenizer.VOCAB_SIZE) {
                     sample = Optional.of(sample(model, options.sampleTokens(), job.spec().training().seed()));
                 }

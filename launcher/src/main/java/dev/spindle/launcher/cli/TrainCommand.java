@@ -83,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
             out.flush();
             RunSummary summary = Spindle.train(job, options);
             progress.finish();
-            report(out, summary, stop.get());
+            report(out, summary, stop.get(), jobFile);
             return SpindleCli.OK;
         } finally {
             finished.countDown();
@@ -95,7 +95,7 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void report(PrintWriter out, RunSummary summary, boolean interrupted) {
+    private static void report(PrintWriter out, RunSummary summary, boolean interrupted, Path jobFile) {
         var result = summary.result();
         out.printf("spindle: %s at step %d, loss %.4f%n",
                 interrupted ? "stopped" : result.stoppedEarly() ? "paused" : "finished",
@@ -103,7 +103,8 @@ final class TrainCommand implements Callable<Integer> {
         result.lastCheckpoint().ifPresent(c -> out.println("spindle: checkpoint " + c.directory()
                 + " (parameters " + c.parametersDigest() + ")"));
         if (result.stoppedEarly()) {
-            out.println("spindle: continue with: spindle train <job> --resume --run-dir " + summary.runDirectory());
+            out.println("spindle: continue with: spindle train " + jobFile + " --resume --run-dir "
+                    + summary.runDirectory());
         }
         summary.sample().ifPresent(text -> {
             out.println("spindle: sample from the trained model:");

@@ -23,7 +23,7 @@ printf '%8s %10s\n' step rss_mib
 last=-1
 while kill -0 "$pid" 2>/dev/null; do
   rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-  step=$(tail -n 1 "$work/run/metrics.jsonl" 2>/dev/null | sed -n 's/.*"step":\([0-9]*\).*/\1/p')
+  step=$( (tail -n 1 "$work/run/metrics.jsonl" 2>/dev/null || true) | sed -n 's/.*"step":\([0-9]*\).*/\1/p')
   if [ -n "$step" ] && [ "$step" != "$last" ] && [ "$rss_kib" -gt 0 ]; then
     awk -v s="$step" -v k="$rss_kib" 'BEGIN { printf "%8d %10.1f\n", s, k / 1024 }'
     last=$step

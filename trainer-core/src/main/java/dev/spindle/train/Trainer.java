@@ -13,6 +13,7 @@ import dev.spindle.checkpoint.TrainState;
 import dev.spindle.collective.Collectives;
 import dev.spindle.model.Model;
 import dev.spindle.model.Parameters;
+import dev.spindle.model.Scalars;
 import dev.spindle.optim.GradientClipping;
 import dev.spindle.optim.LrSchedule;
 import dev.spindle.optim.Optimizer;
@@ -173,7 +174,7 @@ public final class Trainer {
                     NDArray logits = model.forward(batch.inputs(), true);
                     NDArray loss = model.loss(logits, batch.labels());
                     collector.backward(settings.gradientAccumulation() == 1
-                            ? loss : loss.div(settings.gradientAccumulation()));
+                            ? loss : loss.div(Scalars.of(loss, settings.gradientAccumulation())));
                     NDArray detached = loss.stopGradient();
                     lossSum = lossSum == null ? detached : lossSum.add(detached);
                 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.spindle.model.Parameters;
+import dev.spindle.model.Scalars;
 
 /**
  * One pre-layer-norm transformer block of GPT-2: causal self-attention then a GELU MLP, each on a
@@ -74,7 +75,7 @@ final class GptBlock {
         NDArray k = splitHeads(qkv.get(1), batch, time);
         NDArray v = splitHeads(qkv.get(2), batch, time);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
-                .mul(1.0 / Math.sqrt(config.headSize()))
+                .mul(Scalars.of(q, 1.0 / Math.sqrt(config.headSize())))
                 .add(mask);
         NDArray weights = dropout(scores.softmax(-1), training);
         NDArray merged = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.hiddenSize());
@@ -105,8 +106,9 @@ final class GptBlock {
 
     /** GPT-2's "gelu_new", the tanh approximation, which differs from the exact erf form by ~1e-3. */
     static NDArray gelu(NDArray x) {
-        NDArray inner = x.pow(3).mul(GELU_CUBIC).add(x).mul(GELU_SCALE);
-        return x.mul(0.5).mul(inner.tanh().add(1.0));
+        // Scalars.of, not mul(Number): autograd keeps these operands for backward (see Scalars).
+        NDArray inner = x.mul(x).mul(x).mul(Scalars.of(x, GELU_CUBIC)).add(x).mul(Scalars.of(x, GELU_SCALE));
+        return x.mul(Scalars.of(x, 0.5)).mul(inner.tanh().add(Scalars.of(x, 1.0)));
     }
 
     static NDArray normal(NDManager manager, double std, long... shape) {

@@ -184,7 +184,7 @@ public final class BareGpt implements BareModel {
         NDArray q = qkv.get(0).reshape(batch, time, heads, headSize).transpose(0, 2, 1, 3);
         NDArray k = qkv.get(1).reshape(batch, time, heads, headSize).transpose(0, 2, 3, 1);
         NDArray v = qkv.get(2).reshape(batch, time, heads, headSize).transpose(0, 2, 1, 3);
-        NDArray weights = q.matMul(k).mul(1 / Math.sqrt(headSize)).add(causalMask).softmax(-1);
+        NDArray weights = q.matMul(k).mul(scalar(q, 1 / Math.sqrt(headSize))).add(causalMask).softmax(-1);
         NDArray y = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.hiddenSize());
         return conv1d(y, p + 2);
     }
@@ -199,8 +199,16 @@ public final class BareGpt implements BareModel {
     }
 
     private static NDArray geluTanh(NDArray x) {
-        NDArray z = x.mul(x).mul(TWO_ROOT_TWO_OVER_PI_CUBIC).add(TWO_ROOT_TWO_OVER_PI).mul(x);
+        NDArray z = x.mul(x).mul(scalar(x, TWO_ROOT_TWO_OVER_PI_CUBIC)).add(scalar(x, TWO_ROOT_TWO_OVER_PI)).mul(x);
         return z.getNDArrayInternal().sigmoid().mul(x);
+    }
+
+    /**
+     * A libtorch-owned scalar. DJL's mul(Number) wraps a Java buffer that it frees right after the
+     * op, while autograd keeps the operand for backward: after a GC, backward reads freed memory.
+     */
+    private static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
     }
 
     /** Seeded random sequences of {@code context + 1} tokens, split into inputs and next tokens. */

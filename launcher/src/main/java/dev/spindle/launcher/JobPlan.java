@@ -123,7 +123,10 @@ final class JobPlan {
         }
         DatasetInfo info;
         try {
-            info = DataLoaders.inspect(paths.resolve(uri), kind, tokensColumn(), features(), labelColumn());
+            info = DataLoaders.inspect(paths.checked(uri, field), kind, tokensColumn(), features(), labelColumn());
+        } catch (JobException e) {
+            problems.add(e.getMessage());
+            return;
         } catch (DataException e) {
             problems.add(field + ": " + e.getMessage());
             return;

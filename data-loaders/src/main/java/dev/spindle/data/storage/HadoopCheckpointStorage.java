@@ -8,8 +8,9 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -75,12 +76,12 @@ public final class HadoopCheckpointStorage implements CheckpointStorage {
 
     @Override
     public List<Path> list(Path directory) throws IOException {
-        List<Path> entries = new ArrayList<>();
+        // A set: on the Blob endpoint a folder can be listed twice (its marker blob and its prefix).
+        SortedSet<Path> entries = new TreeSet<>();
         for (FileStatus status : fs.listStatus(hadoop(directory))) {
             entries.add(directory.resolve(status.getPath().getName()));
         }
-        entries.sort(null);
-        return entries;
+        return List.copyOf(entries);
     }
 
     @Override

@@ -78,6 +78,12 @@ class AbfsTrainIT {
         assertEquals(16, resumed.result().finalStep());
         assertEquals(local.parametersDigest().orElseThrow(), resumed.parametersDigest().orElseThrow(),
                 "ABFS data and checkpoints give the local run's parameters");
+
+        java.io.StringWriter listed = new java.io.StringWriter();
+        int code = SpindleCli.execute(new java.io.PrintWriter(listed, true), new java.io.PrintWriter(listed, true),
+                "checkpoints", "verify", container + "runs/tiny/checkpoints");
+        assertEquals(0, code, listed.toString());
+        assertTrue(listed.toString().contains("step 16: ok"), listed.toString());
     }
 
     @Test

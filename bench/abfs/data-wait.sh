@@ -3,16 +3,17 @@
 # dataset on Azurite over ABFS, and prints the trainer's data-wait time per step (metrics.jsonl
 # dataWaitMillis) against the step time, after a warm-up. Needs Azurite on 127.0.0.1:10000 (.ci/run
 # starts one; or node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort 10000 --inMemoryPersistence).
-# Usage: bench/abfs/data-wait.sh [STEPS] [WARMUP]
+# Usage: [SCRATCH=DIR] bench/abfs/data-wait.sh [STEPS] [WARMUP]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 steps="${1:-150}"
 warmup="${2:-10}"
-scratch="$(mktemp -d "${TMPDIR:-/tmp}/spindle-abfs-bench.XXXXXX")"
+# SCRATCH=DIR reuses a folder whose local run is done (it is the slow half on a busy machine).
+scratch="${SCRATCH:-$(mktemp -d "${TMPDIR:-/tmp}/spindle-abfs-bench.XXXXXX")}"
 common=(--set "spec.training.steps=$steps" --set spec.checkpoint.everySteps=0 --set spec.training.evalInterval=0
         --sample-tokens 0)
 
-"$root/bin/spindle" train "$root/examples/gpt/job.yaml" --run-dir "$scratch/local" "${common[@]}" >/dev/null
+[ -f "$scratch/local/metrics.jsonl" ] || "$root/bin/spindle" train "$root/examples/gpt/job.yaml" --run-dir "$scratch/local" "${common[@]}" >/dev/null
 
 export SPINDLE_AZURE_ENDPOINT=127.0.0.1:10000 SPINDLE_AZURE_HTTPS=false
 # Azurite's published development key (not a secret).

@@ -22,7 +22,7 @@ container="abfs://bench-$(date +%s)@devstoreaccount1.dfs.core.windows.net"
 cp="$root/launcher/target/spindle-launcher.jar:$root/launcher/target/lib/*"
 java -cp "$cp" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$root/bench/abfs/Upload.java" \
   "$root/examples/gpt/data" "$container/gpt"
-SPINDLE_SKIP_BUILD=1 "$root/bin/spindle" train "$root/examples/gpt/job.yaml" --run-dir "$scratch/abfs" "${common[@]}" \
+"$root/bin/spindle" train "$root/examples/gpt/job.yaml" --run-dir "$scratch/abfs" "${common[@]}" \
   --set "spec.data.uri=$container/gpt/train" --set "spec.data.evalUri=$container/gpt/eval" >/dev/null
 
 for run in local abfs; do

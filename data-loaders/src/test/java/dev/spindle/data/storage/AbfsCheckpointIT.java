@@ -103,4 +103,24 @@ class AbfsCheckpointIT {
         assertEquals(8L, store.latest().orElseThrow().step());
         assertTrue(store.verify().stream().allMatch(VerifyResult::valid));
     }
+
+    @Test
+    void aWrongKeyFailsAtOnceWithOneLineNamingTheUri() {
+        String location = Azurite.newContainer("denied") + "run";
+        // A valid-looking key that is not Azurite's: the provider reads it when the file system starts.
+        String wrong = java.util.Base64.getEncoder().encodeToString(new byte[64]);
+        System.setProperty(AzureCredentials.STORAGE_KEY, wrong);
+        long start = System.nanoTime();
+        StorageException e;
+        try {
+            e = assertThrows(StorageException.class, () -> Storage.checkpoints(location, 1).list());
+        } finally {
+            System.clearProperty(AzureCredentials.STORAGE_KEY);
+        }
+        assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(20),
+                "a 403 is not retried");
+        assertTrue(e.getMessage().contains(location) && e.getMessage().contains("403"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertTrue(!e.getMessage().contains(wrong), e.getMessage());
+    }
 }

@@ -97,9 +97,10 @@ public final class CheckpointStore {
     }
 
     /**
-     * Writes every file, fsyncs, then writes manifest.json last with create-if-absent (locally a temp file
-     * and an atomic rename; on object stores one upload, no rename needed), then moves the {@code latest} pointer (atomically) and deletes checkpoints beyond the
-     * newest {@code keep}, and partial directories older than this one.
+     * Writes every file, fsyncs, then writes manifest.json last with create-if-absent (locally a temp
+     * file and an atomic rename; on object stores one upload, no rename needed), then moves the
+     * {@code latest} pointer (a hint) and deletes checkpoints beyond the newest {@code keep}, and partial
+     * directories older than this one.
      *
      * @throws FileAlreadyExistsException if a complete checkpoint of {@code state.step()} exists
      * @throws IllegalArgumentException if the store holds a checkpoint of a later step

@@ -39,7 +39,7 @@ final class DatasetFiles {
             synchronized (DatasetFiles.class) {
                 c = defaultConf;
                 if (c == null) {
-                    c = new Configuration();
+                    c = dev.spindle.data.storage.Storage.configuration();
                     defaultConf = c;
                 }
             }

@@ -45,7 +45,7 @@ record FileIndex(DatasetFiles.DataFile file, Schema schema, List<Block> blocks) 
     /** Opens a channel on the file; the caller closes it. */
     static HadoopChannel open(DatasetFiles.DataFile file) throws IOException {
         FileSystem fs = DatasetFiles.fileSystem(file.path());
-        return new HadoopChannel(fs.open(file.path()), file.bytes());
+        return HadoopChannel.open(fs, file.path(), file.bytes());
     }
 
     /** Reads the index of one file; any failure becomes a DataException naming the file. */

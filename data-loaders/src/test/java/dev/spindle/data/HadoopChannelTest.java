@@ -28,7 +28,7 @@ class HadoopChannelTest {
         Path file = Files.write(dir.resolve("blob.bin"), data);
         org.apache.hadoop.fs.Path p = DatasetFiles.toPath(file.toString());
         FileSystem fs = DatasetFiles.fileSystem(p);
-        HadoopChannel channel = new HadoopChannel(fs.open(p), data.length);
+        HadoopChannel channel = HadoopChannel.open(fs, p, data.length);
         try (channel) {
             assertEquals(data.length, channel.size());
             // a direct buffer takes the copying path, a heap buffer the array path

@@ -7,6 +7,7 @@ import dev.spindle.data.DatasetInfo;
 import dev.spindle.data.DatasetKind;
 import dev.spindle.data.LoaderOptions;
 import dev.spindle.data.prepare.TextDatasetPreparer;
+import dev.spindle.data.storage.Storage;
 import dev.spindle.model.Model;
 import dev.spindle.model.ModelRegistry;
 import dev.spindle.optim.AdamW;
@@ -60,7 +61,9 @@ final class JobPlan {
      * half-way leaves nothing that looks like a dataset.
      */
     void prepareDataIfMissing() throws IOException {
-        if (data.prepare() == null) {
+        if (data.prepare() == null || Storage.isRemote(paths.resolve(data.uri()))) {
+            // Preparation writes local folders; a remote dataset is uploaded beforehand (docs/storage.md),
+            // and checkData reports it by URI if it is not there.
             return;
         }
         Path train = paths.localDirectory(data.uri(), "spec.data.uri");
@@ -123,7 +126,10 @@ final class JobPlan {
         }
         DatasetInfo info;
         try {
-            info = DataLoaders.inspect(paths.resolve(uri), kind, tokensColumn(), features(), labelColumn());
+            info = DataLoaders.inspect(paths.checked(uri, field), kind, tokensColumn(), features(), labelColumn());
+        } catch (JobException e) {
+            problems.add(e.getMessage());
+            return;
         } catch (DataException e) {
             problems.add(field + ": " + e.getMessage());
             return;

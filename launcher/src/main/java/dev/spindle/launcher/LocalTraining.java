@@ -8,6 +8,7 @@ import dev.spindle.checkpoint.LoadedCheckpoint;
 import dev.spindle.collective.Collectives;
 import dev.spindle.data.DataLoaders;
 import dev.spindle.data.prepare.ByteTokenizer;
+import dev.spindle.data.storage.Storage;
 import dev.spindle.model.Model;
 import dev.spindle.model.ModelRegistry;
 import dev.spindle.model.WeightLoader;
@@ -44,9 +45,9 @@ final class LocalTraining {
         plan.prepareDataIfMissing();
         plan.configureThreads();
         Path runDir = options.runDirectory().toAbsolutePath();
-        Path checkpointDir = job.spec().checkpoint().uri() == null
-                ? runDir.resolve("checkpoints")
-                : plan.paths().localDirectory(job.spec().checkpoint().uri(), "spec.checkpoint.uri");
+        String checkpoints = job.spec().checkpoint().uri() == null
+                ? runDir.resolve("checkpoints").toString()
+                : plan.paths().checked(job.spec().checkpoint().uri(), "spec.checkpoint.uri");
         String digest = SpecWriter.digest(job);
 
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -59,9 +60,9 @@ final class LocalTraining {
                     job.spec().model().config(), manager);
             try {
                 problems.addAll(plan.checkData(model));
-                Optional<CheckpointInfo> latest = existingCheckpoint(checkpointDir);
+                Optional<CheckpointInfo> latest = existingCheckpoint(checkpoints);
                 if (latest.isPresent() && !options.resume()) {
-                    problems.add("run directory " + runDir + " already holds checkpoint step "
+                    problems.add("checkpoint location " + checkpoints + " already holds checkpoint step "
                             + latest.get().step() + ": pass --resume to continue it, or --run-dir for"
                             + " a new run");
                 }
@@ -74,8 +75,8 @@ final class LocalTraining {
                 }
                 Files.createDirectories(runDir);
                 Files.writeString(runDir.resolve("job.yaml"), SpecWriter.toYaml(job), StandardCharsets.UTF_8);
-                CheckpointStore store = CheckpointStore.open(checkpointDir, job.spec().checkpoint().keep());
-                return train(job, options, plan, model, store, latest, digest, manager, runDir);
+                CheckpointStore store = Storage.checkpoints(checkpoints, job.spec().checkpoint().keep());
+                return train(job, options, plan, model, store, latest, digest, manager, runDir, checkpoints);
             } finally {
                 model.close();
             }
@@ -84,7 +85,7 @@ final class LocalTraining {
 
     private static RunSummary train(JobSpec job, TrainOptions options, JobPlan plan, Model model,
             CheckpointStore store, Optional<CheckpointInfo> latest, String digest, NDManager manager,
-            Path runDir) throws IOException {
+            Path runDir, String checkpoints) throws IOException {
         var optimizer = plan.optimizer(manager);
         long start = 0;
         String cursor = null;
@@ -118,16 +119,18 @@ final class LocalTraining {
                     sample = Optional.of(sample(model, options.sampleTokens(), job.spec().training().seed()));
                 }
                 return new RunSummary(runDir, result,
-                        result.lastCheckpoint().map(CheckpointInfo::parametersDigest), sample);
+                        result.lastCheckpoint().map(CheckpointInfo::parametersDigest), sample, checkpoints);
             }
         }
     }
 
-    private static Optional<CheckpointInfo> existingCheckpoint(Path checkpointDir) throws IOException {
-        if (!Files.isDirectory(checkpointDir)) {
+    /** The newest checkpoint at the location; a local folder that does not exist yet is not created. */
+    private static Optional<CheckpointInfo> existingCheckpoint(String checkpoints) throws IOException {
+        if (!Storage.isRemote(checkpoints) && !Files.isDirectory(checkpoints.startsWith("file:")
+                ? Path.of(java.net.URI.create(checkpoints)) : Path.of(checkpoints))) {
             return Optional.empty();
         }
-        return CheckpointStore.open(checkpointDir, 1).latest();
+        return Storage.checkpoints(checkpoints, 1).latest();
     }
 
     private static String sample(Model model, int tokens, long seed) {

@@ -1,128 +1,76 @@
 package dev.spindle.checkpoint;
 
-import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
- * Every file operation of the checkpoint store, and nothing else: the one seam where a Hadoop
- * {@code FileSystem} (ABFS) implementation can replace {@code java.nio.file}. The store relies on
- * exactly three guarantees: a closed {@link #create} stream is durable, {@link #writeAtomically}
- * replaces its target all at once, and {@link #list} sees completed renames.
+ * Every file operation of the {@link CheckpointStore}, and nothing else: the seam where remote storage
+ * (a Hadoop {@code FileSystem} on ABFS, in {@code data-loaders}) replaces the local file system without
+ * trainer-core knowing Hadoop. Paths are absolute and {@code /}-separated; a remote implementation maps
+ * them onto its own root (for example the path part of an {@code abfss://} URI).
+ *
+ * <p>The store relies on exactly these guarantees, which hold on a POSIX disk and on object stores
+ * without atomic rename alike:
+ * <ul>
+ *   <li>a closed {@link #create} stream is durable and complete;</li>
+ *   <li>{@link #createExclusive} makes a new file that readers see whole, or absent, or (object stores
+ *       while the upload commits) empty, never a prefix; it fails if the file exists;</li>
+ *   <li>{@link #list} sees every file whose stream was closed before it was called.</li>
+ * </ul>
+ * The manifest is the one file written with {@link #createExclusive}, last: a step directory without a
+ * parseable manifest is not a checkpoint, so no rename is needed for the commit.
+ *
+ * <pre>{@code
+ * CheckpointStorage local = new LocalCheckpointStorage();
+ * CheckpointStore store = CheckpointStore.open(local, Path.of("/ckpt/run-7"), 3);
+ * }</pre>
  */
-class CheckpointStorage {
+public interface CheckpointStorage {
 
-    private static final int BUFFER_BYTES = 1 << 20;
+    /** Creates {@code directory} and its parents; a no-op where directories are implicit. */
+    void createDirectories(Path directory) throws IOException;
 
-    void createDirectories(Path directory) throws IOException {
-        Files.createDirectories(directory);
-    }
+    boolean exists(Path path) throws IOException;
 
-    boolean exists(Path path) {
-        return Files.exists(path);
-    }
-
-    boolean isDirectory(Path path) {
-        return Files.isDirectory(path);
-    }
+    boolean isDirectory(Path path) throws IOException;
 
     /** The entries directly inside {@code directory}, in name order. */
-    List<Path> list(Path directory) throws IOException {
-        try (Stream<Path> entries = Files.list(directory)) {
-            return entries.sorted().toList();
-        }
-    }
+    List<Path> list(Path directory) throws IOException;
 
-    long size(Path file) throws IOException {
-        return Files.size(file);
-    }
+    long size(Path file) throws IOException;
 
-    InputStream open(Path file) throws IOException {
-        return Files.newInputStream(file);
-    }
+    InputStream open(Path file) throws IOException;
 
-    byte[] readAllBytes(Path file) throws IOException {
-        return Files.readAllBytes(file);
-    }
+    byte[] readAllBytes(Path file) throws IOException;
+
+    /** A new file, replacing any old one, durable once the stream is closed. */
+    OutputStream create(Path file) throws IOException;
 
     /**
-     * A new file (replacing any old one) whose {@code close()} returns only after the bytes reached
-     * the disk, so a manifest written afterwards never describes data still in the page cache.
+     * Replaces {@code target} by {@code content} as well as the storage allows: atomically on a local
+     * disk; on an object store, one upload. Used only for hints (the {@code latest} pointer).
      */
-    OutputStream create(Path file) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-        OutputStream raw = new FilterOutputStream(Channels.newOutputStream(channel)) {
-            @Override
-            public void write(byte[] bytes, int offset, int length) throws IOException {
-                out.write(bytes, offset, length);
-            }
-
-            @Override
-            public void close() throws IOException {
-                try (channel) {
-                    flush();
-                    channel.force(true);
-                }
-            }
-        };
-        return new BufferedOutputStream(raw, BUFFER_BYTES);
-    }
+    void writeAtomically(Path target, byte[] content) throws IOException;
 
     /**
-     * Replaces {@code target} by {@code content} so that readers see the old file or the new one,
-     * never a part: a durable temporary file beside it, then an atomic rename, then the directory
-     * synced so the rename itself survives a crash.
+     * Writes a new file whole (see the class comment for what readers may see meanwhile).
+     *
+     * @throws FileAlreadyExistsException if {@code target} exists
      */
-    void writeAtomically(Path target, byte[] content) throws IOException {
-        Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (OutputStream out = create(temporary)) {
-            out.write(content);
-        }
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(target.getParent());
-    }
+    void createExclusive(Path target, byte[] content) throws IOException;
 
-    /** Makes the creation, rename and deletion of entries in {@code directory} durable (POSIX). */
-    void syncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
+    /** Makes the creation, rename and deletion of entries in {@code directory} durable; a no-op remotely. */
+    void syncDirectory(Path directory) throws IOException;
 
     /** Deletes {@code path} and everything under it; a path that is already gone is fine. */
-    void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
+    void deleteRecursively(Path path) throws IOException;
 
-            @Override
-            public FileVisitResult postVisitDirectory(Path directory, IOException error) throws IOException {
-                if (error != null) {
-                    throw error;
-                }
-                Files.deleteIfExists(directory);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+    /** How a path reads in messages and logs: a remote implementation gives the full URI. */
+    default String describe(Path path) {
+        return path.toString();
     }
 }

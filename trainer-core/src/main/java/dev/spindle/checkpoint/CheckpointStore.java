@@ -63,25 +63,44 @@ public final class CheckpointStore {
      * @throws UncheckedIOException if the directory cannot be created
      */
     public static CheckpointStore open(Path directory, int keep) {
+        return open(new LocalCheckpointStorage(), directory, keep);
+    }
+
+    /**
+     * The store in {@code directory} of {@code storage} (a remote one, say) that keeps the newest
+     * {@code keep} checkpoints.
+     *
+     * @throws UncheckedIOException if the directory cannot be created
+     */
+    public static CheckpointStore open(CheckpointStorage storage, Path directory, int keep) {
+        if (storage == null) {
+            throw new IllegalArgumentException("checkpoint storage is null");
+        }
         if (directory == null) {
             throw new IllegalArgumentException("checkpoint directory is null");
         }
         if (keep < 1) {
             throw new IllegalArgumentException("keep must be >= 1 (how many checkpoints to retain), got " + keep);
         }
-        CheckpointStorage storage = new CheckpointStorage();
         try {
             storage.createDirectories(directory);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create checkpoint directory " + directory + ": " + e, e);
+            throw new UncheckedIOException("cannot create checkpoint directory " + storage.describe(directory)
+                    + ": " + e, e);
         }
         return new CheckpointStore(directory, keep, storage);
     }
 
+    /** Where {@code path} of this store is, as messages should name it (a URI for remote storage). */
+    public String describe(Path path) {
+        return storage.describe(path);
+    }
+
     /**
-     * Writes every file, fsyncs, then writes manifest.json last and atomically (temp file + atomic
-     * rename), then moves the {@code latest} pointer (atomically) and deletes checkpoints beyond the
-     * newest {@code keep}, and partial directories older than this one.
+     * Writes every file, fsyncs, then writes manifest.json last with create-if-absent (locally a temp
+     * file and an atomic rename; on object stores one upload, no rename needed), then moves the
+     * {@code latest} pointer (a hint) and deletes checkpoints beyond the newest {@code keep}, and partial
+     * directories older than this one.
      *
      * @throws FileAlreadyExistsException if a complete checkpoint of {@code state.step()} exists
      * @throws IllegalArgumentException if the store holds a checkpoint of a later step
@@ -108,7 +127,7 @@ public final class CheckpointStore {
         }
         if (storage.exists(directory)) {
             // Listing did not accept it, so it is what an interrupted save of this step left behind.
-            LOG.info("removing partial checkpoint {} left by an unfinished save", directory);
+            LOG.info("removing partial checkpoint {} left by an unfinished save", storage.describe(directory));
             storage.deleteRecursively(directory);
         }
         storage.createDirectories(directory);
@@ -126,11 +145,11 @@ public final class CheckpointStore {
         Manifest manifest = new Manifest(FORMAT_VERSION, state.step(), Instant.now(), state.specDigest(),
                 ParametersDigest.of(parameters), files);
         byte[] manifestJson = CheckpointJson.manifest(manifest);
-        storage.writeAtomically(directory.resolve(StepDirectory.MANIFEST), manifestJson);
+        storage.createExclusive(directory.resolve(StepDirectory.MANIFEST), manifestJson);
         storage.writeAtomically(root.resolve(LATEST_FILE),
                 (directory.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
         CheckpointInfo info = info(directory, manifest, manifestJson.length);
-        LOG.info("saved checkpoint {} ({} bytes)", directory, info.bytes());
+        LOG.info("saved checkpoint {} ({} bytes)", storage.describe(directory), info.bytes());
         removeOld(state.step());
         return info;
     }
@@ -204,7 +223,7 @@ public final class CheckpointStore {
             if (problems.isEmpty()) {
                 valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
             } else {
-                LOG.warn("skipping damaged checkpoint {}: {}", directory, problems);
+                LOG.warn("skipping damaged checkpoint {}: {}", storage.describe(directory), problems);
             }
         }
         return valid;
@@ -245,14 +264,14 @@ public final class CheckpointStore {
     private void removeOld(long newest) throws IOException {
         List<CheckpointInfo> valid = list();
         for (CheckpointInfo old : valid.subList(0, Math.max(0, valid.size() - keep))) {
-            LOG.info("retention (keep {}): deleting checkpoint {}", keep, old.directory());
+            LOG.info("retention (keep {}): deleting checkpoint {}", keep, storage.describe(old.directory()));
             storage.deleteRecursively(old.directory());
         }
         List<Path> kept = valid.stream().map(CheckpointInfo::directory).toList();
         for (Path directory : stepDirectories()) {
             OptionalLong step = StepDirectory.step(directory);
             if (step.orElseThrow() < newest && !kept.contains(directory)) {
-                LOG.info("deleting partial checkpoint {} older than step {}", directory, newest);
+                LOG.info("deleting partial checkpoint {} older than step {}", storage.describe(directory), newest);
                 storage.deleteRecursively(directory);
             }
         }

@@ -231,7 +231,7 @@ class CheckpointStoreTest {
         Path path = Files.write(root.resolve("bf16.safetensors"), file.array());
 
         UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
-                () -> TensorFile.read(new CheckpointStorage(), path, manager));
+                () -> TensorFile.read(new LocalCheckpointStorage(), path, manager));
         assertTrue(error.getMessage().contains("'w'") && error.getMessage().contains("bfloat16"), error.getMessage());
     }
 

@@ -3,8 +3,11 @@ package dev.spindle.launcher.cli;
 import dev.spindle.checkpoint.CheckpointInfo;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.VerifyResult;
+import dev.spindle.data.storage.Storage;
+import dev.spindle.data.storage.StorageException;
 import dev.spindle.launcher.JobException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,8 +29,20 @@ final class CheckpointsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** A run directory holds its checkpoints in checkpoints/; a checkpoint folder may be named directly. */
-    static CheckpointStore store(Path dir) {
+    /**
+     * A run directory holds its checkpoints in checkpoints/; a checkpoint folder may be named directly, and
+     * so may a remote checkpoint URI ({@code abfss://...}, the run's {@code spec.checkpoint.uri}).
+     */
+    static CheckpointStore store(String location) {
+        if (Storage.isRemote(location)) {
+            try {
+                Storage.checkLocation(location, "RUN_DIR");
+            } catch (StorageException e) {
+                throw new JobException(e.getMessage());
+            }
+            return Storage.checkpoints(location, Integer.MAX_VALUE);
+        }
+        Path dir = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
         Path inRun = dir.resolve("checkpoints");
         Path root = Files.isDirectory(inRun) ? inRun : dir;
         if (!Files.isDirectory(root)) {
@@ -42,8 +57,8 @@ final class CheckpointsCommand implements Runnable {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "RUN_DIR")
-        Path dir;
+        @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run directory, checkpoint folder or URI")
+        String dir;
 
         @Override
         public Integer call() throws Exception {
@@ -66,8 +81,8 @@ final class CheckpointsCommand implements Runnable {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "RUN_DIR")
-        Path dir;
+        @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run directory, checkpoint folder or URI")
+        String dir;
 
         @Override
         public Integer call() throws Exception {

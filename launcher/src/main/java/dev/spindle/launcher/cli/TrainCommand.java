@@ -100,7 +100,8 @@ final class TrainCommand implements Callable<Integer> {
         out.printf("spindle: %s at step %d, loss %.4f%n",
                 interrupted ? "stopped" : result.stoppedEarly() ? "paused" : "finished",
                 result.finalStep(), result.finalLoss());
-        result.lastCheckpoint().ifPresent(c -> out.println("spindle: checkpoint " + c.directory()
+        result.lastCheckpoint().ifPresent(c -> out.println("spindle: checkpoint "
+                + summary.checkpointLocation() + "/" + c.directory().getFileName()
                 + " (parameters " + c.parametersDigest() + ")"));
         if (result.stoppedEarly()) {
             out.println("spindle: continue with: spindle train " + jobFile + " --resume --run-dir "

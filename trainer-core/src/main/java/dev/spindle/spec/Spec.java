@@ -53,6 +53,10 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
             c.add(new Problem(PeftSpec.PATH + ".base", Problem.render(peft.base()),
                     "no base while " + InitSpec.PATH + ".from is set (take the base weights from one place)"));
         }
+        if (peft != null && peft.base() == null && model.init() == null) {
+            c.add(new Problem(PeftSpec.PATH + ".base", Problem.MISSING, "the base to fine-tune: a run or checkpoint"
+                    + " directory (or set " + InitSpec.PATH + ".from to a safetensors file)"));
+        }
         if (output != null && output.adapter() != null && output.adapter().image() != null && peft == null) {
             c.add(new Problem(AdapterOutputSpec.PATH + ".image", Problem.render(output.adapter().image()),
                     "no image while " + PeftSpec.PATH + " is not set (only a fine-tuning run makes an adapter)"));

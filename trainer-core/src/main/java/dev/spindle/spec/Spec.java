@@ -58,8 +58,9 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
                     + " directory (or set " + InitSpec.PATH + ".from to a safetensors file)"));
         }
         if (output != null && output.adapter() != null && output.adapter().image() != null && peft == null) {
-            c.add(new Problem(AdapterOutputSpec.PATH + ".image", Problem.render(output.adapter().image()),
-                    "no image while " + PeftSpec.PATH + " is not set (only a fine-tuning run makes an adapter)"));
+            // reported on spec.peft, so that a peft section that failed to bind is not reported twice
+            c.add(new Problem(PeftSpec.PATH, Problem.MISSING, "a peft section while " + AdapterOutputSpec.PATH
+                    + ".image is set (only a fine-tuning run makes an adapter)"));
         }
     }
 

@@ -151,6 +151,9 @@ class LoraEndToEndIT {
         JobException unknown = assertThrows(JobException.class, () -> train(lora,
                 List.of("spec.peft.targetModules=[q_proj]"), "bad", false, Long.MAX_VALUE, new ArrayList<>()));
         assertTrue(unknown.getMessage().contains("transformer.h.0.attn.c_attn"), unknown.getMessage());
+        List<String> problems = Spindle.validate(lora, List.of("spec.peft.targetModules=[q_proj]"));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("spec.peft.targetModules: [q_proj] match no module"), problems.toString());
     }
 
     /** Tensor names from the safetensors header, read by hand. */

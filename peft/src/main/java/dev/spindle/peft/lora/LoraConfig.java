@@ -96,9 +96,4 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     public double scale() {
         return alpha / r;
     }
-
-    /** The same settings with another scaling numerator (e.g. an adapter read from disk). */
-    public LoraConfig withAlpha(double newAlpha) {
-        return new LoraConfig(r, newAlpha, dropout, targetNames, targetPattern, bias, modulesToSave);
-    }
 }

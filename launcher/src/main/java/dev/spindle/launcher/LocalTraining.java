@@ -14,6 +14,7 @@ import dev.spindle.model.ModelRegistry;
 import dev.spindle.model.WeightLoader;
 import dev.spindle.model.gpt.TextSampler;
 import dev.spindle.spec.JobSpec;
+import dev.spindle.spec.PeftSpec;
 import dev.spindle.spec.SpecWriter;
 import dev.spindle.train.BatchSource;
 import dev.spindle.train.TrainListener;
@@ -69,14 +70,28 @@ final class LocalTraining {
                 if (!problems.isEmpty()) {
                     throw new JobException(problems);
                 }
-                if (job.spec().model().init() != null && latest.isEmpty()) {
+                PeftSpec peft = job.spec().peft();
+                // a LoRA checkpoint holds only the adapter: the base is loaded on every start
+                boolean loadBase = latest.isEmpty() || peft != null;
+                if (job.spec().model().init() != null && loadBase) {
                     WeightLoader.load(model.parameters(),
                             plan.paths().localDirectory(job.spec().model().init().from(), "spec.model.init.from"));
+                } else if (peft != null && peft.base() != null) {
+                    WeightLoader.load(model.parameters(),
+                            BaseWeights.resolve(plan.paths().localDirectory(peft.base(), "spec.peft.base")));
+                }
+                LoraRun lora = null;
+                if (peft != null) {
+                    String baseName = peft.base() != null ? peft.base() : job.spec().model().init().from();
+                    lora = LoraRun.attach(peft, model, baseName, latest.isEmpty() ? parentDir(plan, peft) : null,
+                            manager);
+                    String summary = lora.summary();
+                    options.listeners().forEach(l -> l.onNote(summary));
                 }
                 Files.createDirectories(runDir);
                 Files.writeString(runDir.resolve("job.yaml"), SpecWriter.toYaml(job), StandardCharsets.UTF_8);
                 CheckpointStore store = Storage.checkpoints(checkpoints, job.spec().checkpoint().keep());
-                return train(job, options, plan, model, store, latest, digest, manager, runDir, checkpoints);
+                return train(job, options, plan, model, store, latest, digest, manager, runDir, checkpoints, lora);
             } finally {
                 model.close();
             }
@@ -85,7 +100,7 @@ final class LocalTraining {
 
     private static RunSummary train(JobSpec job, TrainOptions options, JobPlan plan, Model model,
             CheckpointStore store, Optional<CheckpointInfo> latest, String digest, NDManager manager,
-            Path runDir, String checkpoints) throws IOException {
+            Path runDir, String checkpoints, LoraRun lora) throws IOException {
         var optimizer = plan.optimizer(manager);
         long start = 0;
         String cursor = null;
@@ -102,7 +117,12 @@ final class LocalTraining {
                 List<TrainListener> listeners = new ArrayList<>();
                 listeners.add(metrics);
                 listeners.addAll(options.listeners());
-                trainer = new Trainer(TrainerSettings.of(job, digest), model, optimizer,
+                TrainerSettings settings = TrainerSettings.of(job, digest);
+                if (lora != null) {
+                    listeners.add(lora);
+                    settings = settings.withBaseParametersDigest(lora.baseDigest());
+                }
+                trainer = new Trainer(settings, model, optimizer,
                         plan.schedule(), batches,
                         plan.hasEval() ? () -> DataLoaders.open(plan.evalLoader(model), null) : null,
                         store, Collectives.single(), listeners);
@@ -111,6 +131,12 @@ final class LocalTraining {
                     restoreManager.close();
                 }
                 TrainResult result = trainer.run(start, options.stopAt(), options.stopRequested());
+                if (lora != null) {
+                    Path adapter = lora.writeIfDone(runDir, result, digest, parentDir(plan, job.spec().peft()));
+                    if (adapter != null) {
+                        options.listeners().forEach(l -> l.onNote("adapter written to " + adapter));
+                    }
+                }
                 Optional<String> sample = Optional.empty();
                 // A stop request (Ctrl-C, SIGTERM) wants the process gone: no sampling then.
                 if (options.sampleTokens() > 0 && !options.stopRequested().getAsBoolean()
@@ -122,6 +148,10 @@ final class LocalTraining {
                         result.lastCheckpoint().map(CheckpointInfo::parametersDigest), sample, checkpoints);
             }
         }
+    }
+
+    private static Path parentDir(JobPlan plan, PeftSpec peft) {
+        return peft.parent() == null ? null : plan.paths().localDirectory(peft.parent(), "spec.peft.parent");
     }
 
     /** The newest checkpoint at the location; a local folder that does not exist yet is not created. */

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.spindle.model.Model;
 import dev.spindle.model.ModelRegistry;
+import dev.spindle.peft.lora.LoraConfig;
+import dev.spindle.peft.lora.TargetMatcher;
 import dev.spindle.spec.JobSpec;
+import dev.spindle.spec.PeftSpec;
 import dev.spindle.spec.SpecException;
 import dev.spindle.spec.SpecReader;
 import ai.djl.ndarray.NDManager;
@@ -68,15 +71,27 @@ public final class Spindle {
         if (!problems.isEmpty()) {
             return problems;
         }
-        if (job.spec().data().prepare() != null) {
-            return problems; // the dataset is made from text at the start of training
-        }
         try (NDManager manager = NDManager.newBaseManager();
                 Model model = ModelRegistry.defaults().create(job.spec().model().architecture(),
                         job.spec().model().config(), manager)) {
-            problems.addAll(plan.checkData(model));
+            if (job.spec().peft() != null) {
+                problems.addAll(peftProblems(job.spec().peft(), model));
+            }
+            if (job.spec().data().prepare() == null) { // else the dataset is made at the start of training
+                problems.addAll(plan.checkData(model));
+            }
         }
         return problems;
+    }
+
+    /** LoRA targets and modules to save must name modules the model has. */
+    private static List<String> peftProblems(PeftSpec peft, Model model) {
+        try {
+            TargetMatcher.linear(model.linearModules(), LoraConfig.of(peft));
+            return List.of();
+        } catch (IllegalArgumentException e) {
+            return List.of(e.getMessage());
+        }
     }
 
     /** The model section checked on its own, so that one run of validate reports it too. */

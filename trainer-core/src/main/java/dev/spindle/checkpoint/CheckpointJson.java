@@ -70,6 +70,10 @@ final class CheckpointJson {
         } else {
             root.put("loss", state.loss());
         }
+        if (state.baseParametersDigest() != null) {
+            // only in checkpoints that leave out a frozen base, so full checkpoints stay as they were
+            root.put("baseParametersDigest", state.baseParametersDigest());
+        }
         return JSON.writeValueAsBytes(root);
     }
 
@@ -80,10 +84,11 @@ final class CheckpointJson {
         if (!loss.isNull() && !loss.isNumber()) {
             throw new CheckpointCorruptException(file, "field 'loss' must be a number or null, got " + loss);
         }
+        String baseDigest = root.has("baseParametersDigest") ? text(file, root, "baseParametersDigest", "") : null;
         try {
             return new TrainState(number(file, root, "step", ""), number(file, root, "seed", ""),
                     text(file, root, "specDigest", ""), text(file, root, "dataCursor", ""),
-                    loss.isNull() ? Double.NaN : loss.doubleValue());
+                    loss.isNull() ? Double.NaN : loss.doubleValue(), baseDigest);
         } catch (IllegalArgumentException invalid) {
             throw new CheckpointCorruptException(file, invalid.getMessage(), invalid);
         }

@@ -2,6 +2,7 @@ package dev.spindle.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.regex.Pattern;
 
 /**
  * What a checkpoint holds besides tensors.
@@ -10,19 +11,33 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * because the trainer reseeds the engine from them every step, so no generator state needs saving.
  * {@code dataCursor} is the data loader's resumable position as opaque JSON, kept byte for byte.
  * {@code loss} may be {@link Double#NaN} when no loss was measured yet (step 0).
+ * {@code baseParametersDigest} is set when the checkpoint holds only the trainable parameters of a
+ * model whose frozen base it does not copy (a LoRA run): the {@link ParametersDigest} of that base,
+ * so that a resume can refuse a different one; {@code null} for full checkpoints.
  *
  * <pre>{@code
  * TrainState state = new TrainState(100, 42L, spec.digest(), loader.cursorJson(), lastLoss);
  * }</pre>
  */
-public record TrainState(long step, long seed, String specDigest, String dataCursor, double loss) {
+public record TrainState(long step, long seed, String specDigest, String dataCursor, double loss,
+                         String baseParametersDigest) {
 
     /** The cursor of a loader that has not read anything. */
     public static final String EMPTY_CURSOR = "{}";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{64}");
+
+    /** A full checkpoint's state: no base digest. */
+    public TrainState(long step, long seed, String specDigest, String dataCursor, double loss) {
+        this(step, seed, specDigest, dataCursor, loss, null);
+    }
 
     public TrainState {
+        if (baseParametersDigest != null && !DIGEST.matcher(baseParametersDigest).matches()) {
+            throw new IllegalArgumentException("TrainState.baseParametersDigest: got '" + baseParametersDigest
+                    + "', expected 64 lowercase hex digits (ParametersDigest.of) or null");
+        }
         if (step < 0) {
             throw new IllegalArgumentException("TrainState.step must be >= 0, got " + step);
         }

@@ -1,6 +1,7 @@
 package dev.spindle.model;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /**
  * A trainable network on one worker: named parameters and a forward pass.
@@ -47,6 +48,24 @@ public interface Model extends AutoCloseable {
 
     /** Mean cross-entropy of {@code logits} against integer {@code labels} (a scalar). */
     NDArray loss(NDArray logits, NDArray labels);
+
+    /**
+     * The linear layers a {@link LinearHook} sees, in forward order; empty when the model offers
+     * none.
+     */
+    default List<LinearModule> linearModules() {
+        return List.of();
+    }
+
+    /**
+     * Installs {@code hook} on every linear module ({@code null} removes it).
+     *
+     * @throws UnsupportedOperationException if the model has no linear modules to hook
+     */
+    default void setLinearHook(LinearHook hook) {
+        throw new UnsupportedOperationException("model '" + architecture() + "' offers no linear hook;"
+                + " LoRA and other adapters need an architecture that does (gpt, mlp)");
+    }
 
     /** Frees the parameters. Safe to call twice. */
     @Override

@@ -9,9 +9,15 @@ package dev.spindle.spec;
  * }</pre>
  */
 public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, TrainingSpec training,
-                   CheckpointSpec checkpoint) {
+                   CheckpointSpec checkpoint, PeftSpec peft, OutputSpec output) {
 
     static final String PATH = "spec";
+
+    /** A spec that trains every parameter and publishes nothing beyond the run directory. */
+    public Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, TrainingSpec training,
+            CheckpointSpec checkpoint) {
+        this(model, data, optimizer, training, checkpoint, null, null);
+    }
 
     public Spec {
         checkpoint = checkpoint == null ? CheckpointSpec.DEFAULT : checkpoint;
@@ -22,18 +28,40 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
                 & c.present("training", training, "an object with steps and batchSize");
         if (complete) {
             crossCheck(c, data, optimizer, training);
+            peftCheck(c, model, peft, output);
         }
         c.throwIfAny();
     }
 
     /** The same spec with another training section. */
     public Spec withTraining(TrainingSpec newTraining) {
-        return new Spec(model, data, optimizer, newTraining, checkpoint);
+        return new Spec(model, data, optimizer, newTraining, checkpoint, peft, output);
     }
 
     /** The same spec with another checkpoint section. */
     public Spec withCheckpoint(CheckpointSpec newCheckpoint) {
-        return new Spec(model, data, optimizer, training, newCheckpoint);
+        return new Spec(model, data, optimizer, training, newCheckpoint, peft, output);
+    }
+
+    /** The same spec with another PEFT section ({@code null}: train every parameter). */
+    public Spec withPeft(PeftSpec newPeft) {
+        return new Spec(model, data, optimizer, training, checkpoint, newPeft, output);
+    }
+
+    private static void peftCheck(Checks c, ModelSpec model, PeftSpec peft, OutputSpec output) {
+        if (peft != null && peft.base() != null && model.init() != null) {
+            c.add(new Problem(PeftSpec.PATH + ".base", Problem.render(peft.base()),
+                    "no base while " + InitSpec.PATH + ".from is set (take the base weights from one place)"));
+        }
+        if (peft != null && peft.base() == null && model.init() == null) {
+            c.add(new Problem(PeftSpec.PATH + ".base", Problem.MISSING, "the base to fine-tune: a run or checkpoint"
+                    + " directory (or set " + InitSpec.PATH + ".from to a safetensors file)"));
+        }
+        if (output != null && output.adapter() != null && output.adapter().image() != null && peft == null) {
+            // reported on spec.peft, so that a peft section that failed to bind is not reported twice
+            c.add(new Problem(PeftSpec.PATH, Problem.MISSING, "a peft section while " + AdapterOutputSpec.PATH
+                    + ".image is set (only a fine-tuning run makes an adapter)"));
+        }
     }
 
     private static void crossCheck(Checks c, DataSpec data, OptimizerSpec optimizer, TrainingSpec training) {

@@ -42,7 +42,9 @@ final class SpecBinder {
         OptimizerSpec optimizer = s.child("optimizer", OptimizerSpec.class, SpecBinder::optimizer);
         TrainingSpec training = s.child("training", TrainingSpec.class, SpecBinder::training);
         CheckpointSpec checkpoint = s.child("checkpoint", CheckpointSpec.class, SpecBinder::checkpoint);
-        return s.build(() -> new Spec(model, data, optimizer, training, checkpoint));
+        PeftSpec peft = s.child("peft", PeftSpec.class, SpecBinder::peft);
+        OutputSpec output = s.child("output", OutputSpec.class, SpecBinder::output);
+        return s.build(() -> new Spec(model, data, optimizer, training, checkpoint, peft, output));
     }
 
     private static ModelSpec model(Section s) {
@@ -129,5 +131,28 @@ final class SpecBinder {
         int everySteps = s.integer("everySteps", CheckpointSpec.DEFAULT_EVERY_STEPS);
         int keep = s.integer("keep", CheckpointSpec.DEFAULT_KEEP);
         return s.build(() -> new CheckpointSpec(uri, everySteps, keep));
+    }
+
+    private static PeftSpec peft(Section s) {
+        String method = s.text("method");
+        int r = s.integer("r", PeftSpec.DEFAULT_R);
+        double alpha = s.number("alpha", PeftSpec.DEFAULT_ALPHA);
+        double dropout = s.number("dropout", PeftSpec.DEFAULT_DROPOUT);
+        JsonNode targets = s.raw("targetModules");
+        String bias = s.text("bias");
+        List<String> modulesToSave = s.texts("modulesToSave");
+        String parent = s.text("parent");
+        String base = s.text("base");
+        return s.build(() -> new PeftSpec(method, r, alpha, dropout, targets, bias, modulesToSave, parent, base));
+    }
+
+    private static OutputSpec output(Section s) {
+        AdapterOutputSpec adapter = s.child("adapter", AdapterOutputSpec.class, SpecBinder::adapterOutput);
+        return s.build(() -> new OutputSpec(adapter));
+    }
+
+    private static AdapterOutputSpec adapterOutput(Section s) {
+        String image = s.text("image");
+        return s.build(() -> new AdapterOutputSpec(image));
     }
 }

@@ -14,6 +14,12 @@ public interface TrainListener {
     /** After every optimizer step (and after its evaluation, when one ran). */
     default void onStep(StepMetrics metrics) {}
 
+    /**
+     * A line worth showing the person running the job, e.g. what a fine-tuning method trains or
+     * where it wrote its result (without a prefix; the CLI adds {@code spindle: }).
+     */
+    default void onNote(String line) {}
+
     /** After a checkpoint was committed. */
     default void onCheckpoint(CheckpointInfo checkpoint) {}
 }

@@ -20,11 +20,14 @@ import dev.spindle.optim.Optimizer;
 import dev.spindle.parallel.DataParallel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -91,10 +94,12 @@ public final class Trainer {
     public long restore(LoadedCheckpoint checkpoint) {
         Parameters parameters = model.parameters();
         Map<String, NDArray> saved = checkpoint.parameters();
-        if (!saved.keySet().equals(parameters.asMap().keySet())) {
+        checkBase(checkpoint);
+        Set<String> expected = new TreeSet<>(savedNames(parameters));
+        if (!saved.keySet().equals(expected)) {
             throw new IllegalArgumentException("checkpoint " + checkpoint.info().directory()
-                    + " holds parameters " + saved.keySet() + " but the model has "
-                    + parameters.asMap().keySet() + "; resume with the spec that wrote it");
+                    + " holds parameters " + saved.keySet() + " but the model saves " + expected
+                    + "; resume with the spec that wrote it");
         }
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
@@ -113,6 +118,33 @@ public final class Trainer {
         }
         optimizer.loadState(checkpoint.optimizerState());
         return checkpoint.state().step();
+    }
+
+    /**
+     * A checkpoint of a frozen-base run names its base by digest; restoring it onto another base
+     * would silently train a different model.
+     */
+    private void checkBase(LoadedCheckpoint checkpoint) {
+        String savedBase = checkpoint.state().baseParametersDigest();
+        String ourBase = settings.baseParametersDigest();
+        if (savedBase == null && ourBase == null) {
+            return;
+        }
+        if (savedBase == null || !savedBase.equals(ourBase)) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint.info().directory()
+                    + " was made on base parameters " + (savedBase == null ? "(a full checkpoint, no base)" : savedBase)
+                    + " but this run's base is " + (ourBase == null ? "(none: every parameter trains)" : ourBase)
+                    + "; resume with the base weights (spec.model.init.from or spec.peft.base) it was trained on");
+        }
+    }
+
+    /**
+     * The parameters a checkpoint holds: all of them, or only the trainable ones when some are frozen
+     * (the frozen base is named by digest instead of copied).
+     */
+    private static List<String> savedNames(Parameters parameters) {
+        List<String> trainable = parameters.trainableNames();
+        return trainable.size() == parameters.size() ? parameters.names() : trainable;
     }
 
     /**
@@ -219,10 +251,21 @@ public final class Trainer {
         if (checkpoints == null) {
             return null;
         }
+        Parameters parameters = model.parameters();
+        boolean frozenBase = parameters.trainableNames().size() < parameters.size();
+        if (frozenBase && settings.baseParametersDigest() == null) {
+            throw new IllegalStateException("some parameters are frozen but TrainerSettings.baseParametersDigest"
+                    + " is null; pass withBaseParametersDigest(ParametersDigest.of(base)) so the checkpoint"
+                    + " can name the base it leaves out");
+        }
         TrainState state = new TrainState(step, settings.seed(), settings.specDigest(),
-                batches.cursor(), loss);
+                batches.cursor(), loss, frozenBase ? settings.baseParametersDigest() : null);
+        Map<String, NDArray> saved = new LinkedHashMap<>();
+        for (String name : savedNames(parameters)) {
+            saved.put(name, parameters.get(name));
+        }
         try {
-            CheckpointInfo info = checkpoints.save(model.parameters().asMap(), optimizer.state(), state);
+            CheckpointInfo info = checkpoints.save(saved, optimizer.state(), state);
             listeners.forEach(l -> l.onCheckpoint(info));
             return info;
         } catch (IOException e) {

@@ -14,6 +14,9 @@ import dev.spindle.spec.TrainingSpec;
  * @param evalBatches held-out batches per evaluation
  * @param checkpointEvery checkpoint every this many steps; {@code 0} only at the end
  * @param specDigest digest of the resolved job spec, stored in every checkpoint
+ * @param baseParametersDigest {@code ParametersDigest} of the frozen base when some parameters are
+ *     frozen (LoRA): checkpoints then hold only trainable parameters and name the base by this
+ *     digest, and a restore refuses a checkpoint made on another base; {@code null} otherwise
  */
 public record TrainerSettings(
         long totalSteps,
@@ -23,7 +26,15 @@ public record TrainerSettings(
         int evalInterval,
         int evalBatches,
         int checkpointEvery,
-        String specDigest) {
+        String specDigest,
+        String baseParametersDigest) {
+
+    /** Settings of a run that trains every parameter. */
+    public TrainerSettings(long totalSteps, long seed, int gradientAccumulation, double gradientClipping,
+            int evalInterval, int evalBatches, int checkpointEvery, String specDigest) {
+        this(totalSteps, seed, gradientAccumulation, gradientClipping, evalInterval, evalBatches,
+                checkpointEvery, specDigest, null);
+    }
 
     public TrainerSettings {
         if (totalSteps < 1) {
@@ -38,6 +49,12 @@ public record TrainerSettings(
                     + " be >= 0 and evalBatches >= 1; got " + gradientClipping + ", " + evalInterval
                     + ", " + checkpointEvery + ", " + evalBatches);
         }
+    }
+
+    /** The same settings for a run on the frozen base of this digest. */
+    public TrainerSettings withBaseParametersDigest(String digest) {
+        return new TrainerSettings(totalSteps, seed, gradientAccumulation, gradientClipping, evalInterval,
+                evalBatches, checkpointEvery, specDigest, digest);
     }
 
     /** The settings a job spec asks for. */

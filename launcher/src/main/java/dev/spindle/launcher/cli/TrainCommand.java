@@ -4,6 +4,7 @@ import dev.spindle.launcher.RunSummary;
 import dev.spindle.launcher.Spindle;
 import dev.spindle.launcher.TrainOptions;
 import dev.spindle.spec.JobSpec;
+import dev.spindle.train.TrainListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
                     .withResume(resume)
                     .withStopAt(stopAt == null ? Long.MAX_VALUE : stopAt)
                     .withSampleTokens(sampleTokens)
-                    .withListeners(List.of(progress))
+                    .withListeners(List.of(progress, notes(out)))
                     .withStopRequested(stop::get);
             out.println("spindle: training " + job.metadata().name() + " (" + job.spec().model().architecture()
                     + ", " + job.spec().training().steps() + " steps) in " + dir);
@@ -93,6 +94,17 @@ final class TrainCommand implements Callable<Integer> {
                 // The JVM is already shutting down because of the stop request; the hook is running.
             }
         }
+    }
+
+    /** Lines the run wants shown (e.g. LoRA's trainable fraction), as they come. */
+    private static TrainListener notes(PrintWriter out) {
+        return new TrainListener() {
+            @Override
+            public void onNote(String line) {
+                out.println("spindle: " + line);
+                out.flush();
+            }
+        };
     }
 
     private static void report(PrintWriter out, RunSummary summary, boolean interrupted, Path jobFile) {

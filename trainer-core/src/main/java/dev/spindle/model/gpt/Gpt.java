@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.spindle.model.Architecture;
 import dev.spindle.model.CrossEntropy;
+import dev.spindle.model.LinearHook;
+import dev.spindle.model.LinearModule;
 import dev.spindle.model.Model;
 import dev.spindle.model.Parameters;
 import java.util.ArrayList;
@@ -133,6 +135,19 @@ public final class Gpt implements Model {
         NDArray headT = head.transpose();
         headT.attach(step);
         return x.matMul(headT);
+    }
+
+    /** The four Conv1D layers of every block; the tied output head is not one of them. */
+    @Override
+    public List<LinearModule> linearModules() {
+        List<LinearModule> modules = new ArrayList<>();
+        blocks.forEach(b -> modules.addAll(b.linearModules()));
+        return modules;
+    }
+
+    @Override
+    public void setLinearHook(LinearHook hook) {
+        blocks.forEach(b -> b.setHook(hook));
     }
 
     @Override

@@ -5,8 +5,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.spindle.model.LinearHook;
+import dev.spindle.model.LinearModule;
 import dev.spindle.model.Parameters;
 import dev.spindle.model.Scalars;
+import java.util.List;
 
 /**
  * One pre-layer-norm transformer block of GPT-2: causal self-attention then a GELU MLP, each on a
@@ -17,6 +20,11 @@ final class GptBlock {
 
     /** GPT-2's initialiser: normal(0, 0.02). */
     static final double INIT_STD = 0.02;
+
+    private static final String ATTN = "attn.c_attn";
+    private static final String ATTN_PROJ = "attn.c_proj";
+    private static final String FC = "mlp.c_fc";
+    private static final String MLP_PROJ = "mlp.c_proj";
 
     private static final double GELU_SCALE = Math.sqrt(2.0 / Math.PI);
     private static final double GELU_CUBIC = 0.044715;
@@ -34,10 +42,13 @@ final class GptBlock {
     private final NDArray fcBias;
     private final NDArray mlpProjWeight;
     private final NDArray mlpProjBias;
+    private final String prefix;
+    /** {@code null} on the plain path: one check per layer and nothing else. */
+    private LinearHook hook;
 
     GptBlock(GptConfig config, int index, NDManager manager, Parameters parameters) {
         this.config = config;
-        String prefix = "transformer.h." + index + ".";
+        prefix = "transformer.h." + index + ".";
         long h = config.hiddenSize();
         // GPT-2 scales the residual projections so the residual stream's variance does not grow
         // with depth
@@ -62,15 +73,15 @@ final class GptBlock {
      */
     NDArray forward(NDArray x, NDArray mask, boolean training) {
         x = x.add(dropout(attention(layerNorm(x, ln1Weight, ln1Bias), mask, training), training));
-        NDArray hidden = gelu(conv1d(layerNorm(x, ln2Weight, ln2Bias), fcWeight, fcBias));
-        return x.add(dropout(conv1d(hidden, mlpProjWeight, mlpProjBias), training));
+        NDArray hidden = gelu(linear(FC, layerNorm(x, ln2Weight, ln2Bias), fcWeight, fcBias, training));
+        return x.add(dropout(linear(MLP_PROJ, hidden, mlpProjWeight, mlpProjBias, training), training));
     }
 
     private NDArray attention(NDArray x, NDArray mask, boolean training) {
         Shape shape = x.getShape();
         long batch = shape.get(0);
         long time = shape.get(1);
-        NDList qkv = conv1d(x, attnWeight, attnBias).split(3, 2);
+        NDList qkv = linear(ATTN, x, attnWeight, attnBias, training).split(3, 2);
         NDArray q = splitHeads(qkv.get(0), batch, time);
         NDArray k = splitHeads(qkv.get(1), batch, time);
         NDArray v = splitHeads(qkv.get(2), batch, time);
@@ -79,7 +90,25 @@ final class GptBlock {
                 .add(mask);
         NDArray weights = dropout(scores.softmax(-1), training);
         NDArray merged = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.hiddenSize());
-        return conv1d(merged, attnProjWeight, attnProjBias);
+        return linear(ATTN_PROJ, merged, attnProjWeight, attnProjBias, training);
+    }
+
+    /** The block's linear modules under GPT-2's names, in forward order. */
+    List<LinearModule> linearModules() {
+        long h = config.hiddenSize();
+        return List.of(new LinearModule(prefix + ATTN, h, 3 * h, true, true),
+                new LinearModule(prefix + ATTN_PROJ, h, h, true, true),
+                new LinearModule(prefix + FC, h, 4 * h, true, true),
+                new LinearModule(prefix + MLP_PROJ, 4 * h, h, true, true));
+    }
+
+    void setHook(LinearHook newHook) {
+        hook = newHook;
+    }
+
+    private NDArray linear(String module, NDArray x, NDArray weight, NDArray bias, boolean training) {
+        NDArray out = conv1d(x, weight, bias);
+        return hook == null ? out : hook.apply(prefix + module, x, out, training);
     }
 
     private NDArray splitHeads(NDArray x, long batch, long time) {

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.spindle.model.Architecture;
 import dev.spindle.model.CrossEntropy;
+import dev.spindle.model.LinearHook;
+import dev.spindle.model.LinearModule;
 import dev.spindle.model.Model;
 import dev.spindle.model.Parameters;
 import java.util.ArrayList;
@@ -49,6 +51,8 @@ public final class Mlp implements Model {
     private final Parameters parameters = new Parameters();
     private final List<NDArray> weights = new ArrayList<>();
     private final List<NDArray> biases = new ArrayList<>();
+    /** {@code null} on the plain path. */
+    private LinearHook hook;
 
     /**
      * Builds the model in a sub-manager of {@code parent} with PyTorch's default Linear
@@ -114,12 +118,28 @@ public final class Mlp implements Model {
         }
         NDArray x = features;
         for (int i = 0; i < weights.size(); i++) {
-            x = x.getNDArrayInternal().linear(x, weights.get(i), biases.get(i)).singletonOrThrow();
+            NDArray out = x.getNDArrayInternal().linear(x, weights.get(i), biases.get(i)).singletonOrThrow();
+            x = hook == null ? out : hook.apply("layers." + i, x, out, training);
             if (i + 1 < weights.size()) {
                 x = x.getNDArrayInternal().relu();
             }
         }
         return x;
+    }
+
+    @Override
+    public List<LinearModule> linearModules() {
+        List<LinearModule> modules = new ArrayList<>();
+        List<Integer> widths = config.widths();
+        for (int i = 0; i + 1 < widths.size(); i++) {
+            modules.add(new LinearModule("layers." + i, widths.get(i), widths.get(i + 1), false, true));
+        }
+        return modules;
+    }
+
+    @Override
+    public void setLinearHook(LinearHook newHook) {
+        hook = newHook;
     }
 
     @Override

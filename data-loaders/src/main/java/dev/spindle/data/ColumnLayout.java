@@ -166,10 +166,15 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
         return f.getType().toString();
     }
 
+    /** "name: type", as messages and inspect print a column. */
+    static String describe(Field f) {
+        return f.getName() + ": " + typeOf(f);
+    }
+
     static String describe(Schema schema) {
         List<String> parts = new ArrayList<>();
         for (Field f : schema.getFields()) {
-            parts.add(f.getName() + ": " + typeOf(f));
+            parts.add(describe(f));
         }
         return "[" + String.join(", ", parts) + "]";
     }

@@ -123,7 +123,8 @@ final class JobPlan {
         }
         DatasetInfo info;
         try {
-            info = DataLoaders.inspect(paths.resolve(uri), kind, tokensColumn(), features(), labelColumn());
+            info = DataLoaders.inspect(paths.resolve(uri), data.format(), kind, tokensColumn(), features(),
+                    labelColumn());
         } catch (DataException e) {
             problems.add(field + ": " + e.getMessage());
             return;
@@ -181,7 +182,7 @@ final class JobPlan {
     private LoaderOptions loader(String uri, Model model, int shuffle, int prefetch, boolean loop) {
         return new LoaderOptions(paths.resolve(uri), kind(), tokensColumn(), sequenceLength(model),
                 features(), labelColumn(), job.spec().training().batchSize(), shuffle, prefetch,
-                job.spec().training().seed(), 0, 1, loop);
+                job.spec().training().seed(), 0, 1, loop, data.format(), LoaderOptions.DEFAULT_PREFETCH_BYTES);
     }
 
     private DatasetKind kind() {

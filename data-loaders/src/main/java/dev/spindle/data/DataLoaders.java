@@ -48,8 +48,8 @@ public final class DataLoaders {
                     options.features(), options.labelColumn(), allocator);
             int units = dataset.units().size();
             if (units <= options.rank()) {
-                throw new DataException(options.uri() + " has " + units + " units (record batches, row groups) in all,"
-                        + " and units are what is sharded: rank " + options.rank() + " of worldSize "
+                throw new DataException(options.uri() + " has " + units + " record batches or row groups in all,"
+                        + " and those are the units of sharding: rank " + options.rank() + " of worldSize "
                         + options.worldSize() + " gets none; write smaller record batches or row groups, or use fewer ranks");
             }
             LoaderCursor.Parsed start = cursor == null

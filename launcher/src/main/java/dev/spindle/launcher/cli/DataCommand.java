@@ -5,7 +5,6 @@ import dev.spindle.data.DatasetInfo;
 import dev.spindle.data.DatasetKind;
 import dev.spindle.data.prepare.TextDatasetPreparer;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,7 +27,8 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "prepare", mixinStandardHelpOptions = true,
-            description = "Tokenize text files (byte-level) into an Arrow dataset with train/ and eval/ splits.")
+            description = "Tokenize text files (byte-level) into an Arrow or Parquet dataset with train/ and eval/"
+                    + " splits, on any supported URI.")
     static final class Prepare implements Callable<Integer> {
 
         @Spec
@@ -37,8 +37,13 @@ final class DataCommand implements Runnable {
         @Parameters(arity = "1..*", paramLabel = "TEXT", description = "Text files, folders or globs.")
         List<String> inputs = new ArrayList<>();
 
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-        Path out;
+        @Option(names = "--out", required = true, paramLabel = "DIR",
+                description = "Output folder: a path or a URI (file:, abfs:, abfss:).")
+        String out;
+
+        @Option(names = "--format", defaultValue = "arrow", paramLabel = "FORMAT",
+                description = "arrow or parquet (default ${DEFAULT-VALUE}).")
+        String format;
 
         @Option(names = "--eval-fraction", defaultValue = "0.05",
                 description = "Share of documents held out for evaluation (default ${DEFAULT-VALUE}).")
@@ -49,9 +54,15 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            var result = TextDatasetPreparer.prepare(inputs, out, evalFraction, seed);
+            var result = TextDatasetPreparer.prepare(inputs, out, format, evalFraction, seed,
+                    TextDatasetPreparer.DEFAULT_TOKENS_PER_RECORD_BATCH);
             PrintWriter w = spec.commandLine().getOut();
-            w.println("spindle: prepared " + out + ": " + result);
+            w.println("spindle: prepared " + result.format() + " dataset from " + result.inputFiles() + " files ("
+                    + result.inputBytes() + " bytes)");
+            w.println("  train: " + result.trainUri() + "  " + result.trainDocuments() + " documents, "
+                    + result.trainTokens() + " tokens");
+            w.println("  eval:  " + result.evalUri() + "  " + result.evalDocuments() + " documents, "
+                    + result.evalTokens() + " tokens");
             return SpindleCli.OK;
         }
     }
@@ -75,15 +86,23 @@ final class DataCommand implements Runnable {
         @Option(names = "--label", defaultValue = "label", description = "Label column (default ${DEFAULT-VALUE}).")
         String label;
 
+        @Option(names = "--format", paramLabel = "FORMAT",
+                description = "arrow or parquet: read only files of that format (default: by file extension).")
+        String format;
+
         @Override
         public Integer call() {
-            DatasetInfo info = DataLoaders.inspect(uri, schema.kind, column, List.of(), label);
+            DatasetInfo info = DataLoaders.inspect(uri, format, schema.kind, column, List.of(), label);
             PrintWriter w = spec.commandLine().getOut();
             w.println("files:    " + info.files().size());
             info.files().forEach(f -> w.println("  " + f));
+            w.println("format:   " + String.join(", ", info.formats()));
             w.println("bytes:    " + info.bytes());
             w.println("schema:   " + info.kind().name().toLowerCase(java.util.Locale.ROOT));
+            w.println("columns:");
+            info.columns().forEach(c -> w.println("  " + c));
             w.println("rows:     " + (info.rows() < 0 ? "unknown" : info.rows()));
+            w.println("units:    " + info.units() + " (record batches / row groups: at most this many ranks)");
             if (info.kind() == DatasetKind.TOKENS) {
                 w.println("vocab:    " + (info.vocabSize() < 0 ? "unknown" : info.vocabSize()));
             } else {

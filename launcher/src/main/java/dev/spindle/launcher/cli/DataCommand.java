@@ -1,6 +1,7 @@
 package dev.spindle.launcher.cli;
 
 import dev.spindle.data.DataLoaders;
+import dev.spindle.data.ReadThroughput;
 import dev.spindle.data.DatasetInfo;
 import dev.spindle.data.DatasetKind;
 import dev.spindle.data.prepare.TextDatasetPreparer;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code spindle data prepare|inspect}: make and look at datasets. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Prepare and inspect datasets.",
-        subcommands = {DataCommand.Prepare.class, DataCommand.Inspect.class})
+        subcommands = {DataCommand.Prepare.class, DataCommand.Inspect.class, DataCommand.Bench.class})
 final class DataCommand implements Runnable {
 
     @Spec
@@ -109,6 +110,62 @@ final class DataCommand implements Runnable {
                 w.println("features: " + info.featureCount());
             }
             return SpindleCli.OK;
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Read throughput of a dataset: raw bytes through the FileSystem against the format's reader.")
+    static final class Bench implements Callable<Integer> {
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "URI", description = "A file, folder, glob or URI (file:, abfs:).")
+        String uri;
+
+        @Option(names = "--schema", defaultValue = "tokens", description = "tokens or tabular (default ${DEFAULT-VALUE}).")
+        DatasetKindOption schema;
+
+        @Option(names = "--column", defaultValue = "tokens", description = "Token column (default ${DEFAULT-VALUE}).")
+        String column;
+
+        @Option(names = "--label", defaultValue = "label", description = "Label column (default ${DEFAULT-VALUE}).")
+        String label;
+
+        @Option(names = "--format", paramLabel = "FORMAT", description = "arrow or parquet (default: by extension).")
+        String format;
+
+        @Option(names = "--repeat", defaultValue = "5", description = "Rounds; the median is reported (default ${DEFAULT-VALUE}).")
+        int repeat;
+
+        @Override
+        public Integer call() {
+            if (repeat < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--repeat: expected >= 1, got " + repeat);
+            }
+            PrintWriter w = spec.commandLine().getOut();
+            java.util.List<ReadThroughput.Result> results = new ArrayList<>();
+            for (int i = 0; i < repeat; i++) {
+                ReadThroughput.Result r = ReadThroughput.measure(uri, format, schema.kind, column, List.of(), label);
+                results.add(r);
+                w.printf(java.util.Locale.ROOT, "round %d: raw %.1f MB/s, reader %.1f MB/s (%.0f%%), %.0f rows/s%n",
+                        i + 1, r.rawMBps(), r.readerMBps(), 100 * r.readerMBps() / r.rawMBps(), r.readerRowsPerSecond());
+            }
+            ReadThroughput.Result first = results.get(0);
+            w.printf(java.util.Locale.ROOT, "%s: %d files, %d bytes, %d rows%n", uri, first.files(), first.bytes(),
+                    first.rows());
+            w.printf(java.util.Locale.ROOT, "median: raw %.1f MB/s, reader %.1f MB/s (%.0f%% of raw), %.0f rows/s%n",
+                    median(results, ReadThroughput.Result::rawMBps), median(results, ReadThroughput.Result::readerMBps),
+                    100 * median(results, r -> r.readerMBps() / r.rawMBps()),
+                    median(results, ReadThroughput.Result::readerRowsPerSecond));
+            return SpindleCli.OK;
+        }
+
+        private static double median(java.util.List<ReadThroughput.Result> results,
+                java.util.function.ToDoubleFunction<ReadThroughput.Result> f) {
+            double[] v = results.stream().mapToDouble(f).sorted().toArray();
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         }
     }
 

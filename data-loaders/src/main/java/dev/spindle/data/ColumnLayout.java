@@ -1,5 +1,6 @@
 package dev.spindle.data;
 
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.vector.BaseIntVector;
@@ -105,19 +106,24 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
                 offsets[r + 1] = list.getElementEndIndex(r) - base;
             }
             int[] tokens = new int[offsets[rows]];
-            boolean mayHaveNulls = ids.getNullCount() > 0;
-            for (int i = 0; i < tokens.length; i++) {
-                if (mayHaveNulls && ids.isNull(base + i)) {
-                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds a null token id;"
-                            + " expected int32 ids");
+            if (ids.getNullCount() > 0) {
+                for (int i = 0; i < tokens.length; i++) {
+                    if (ids.isNull(base + i)) {
+                        throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds a null token id;"
+                                + " expected int32 ids");
+                    }
                 }
-                int id = ids.get(base + i);
-                if (id < 0 || (vocabSize > 0 && id >= vocabSize)) {
+            }
+            // One bulk copy out of the little-endian data buffer: per-element get() was 5x slower than the read.
+            ids.getDataBuffer().nioBuffer((long) base * Integer.BYTES, tokens.length * Integer.BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(tokens);
+            int limit = vocabSize > 0 ? vocabSize : Integer.MAX_VALUE;
+            for (int id : tokens) {
+                if (id < 0 || id >= limit) {
                     throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds token id " + id
                             + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1) + " (spindle.vocab_size is "
                             + vocabSize + ")" : Integer.MAX_VALUE));
                 }
-                tokens[i] = id;
             }
             return new UnitData(rows, offsets, tokens, null, null);
         }

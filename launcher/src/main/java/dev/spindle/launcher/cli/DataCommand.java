@@ -53,10 +53,14 @@ final class DataCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "42", description = "Seed of the train/eval split (default ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--tokens-per-unit", defaultValue = "4096", paramLabel = "N",
+                description = "Tokens per record batch or row group (default ${DEFAULT-VALUE}): units are what ranks"
+                        + " share, so small for small datasets, large (e.g. 262144) for throughput on big ones.")
+        int tokensPerUnit;
+
         @Override
         public Integer call() throws Exception {
-            var result = TextDatasetPreparer.prepare(inputs, out, format, evalFraction, seed,
-                    TextDatasetPreparer.DEFAULT_TOKENS_PER_RECORD_BATCH);
+            var result = TextDatasetPreparer.prepare(inputs, out, format, evalFraction, seed, tokensPerUnit);
             PrintWriter w = spec.commandLine().getOut();
             w.println("spindle: prepared " + result.format() + " dataset from " + result.inputFiles() + " files ("
                     + result.inputBytes() + " bytes)");

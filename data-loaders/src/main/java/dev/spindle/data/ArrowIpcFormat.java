@@ -67,9 +67,26 @@ final class ArrowIpcFormat implements DatasetFormat {
             throw e;
         }
         return new UnitFile() {
+            private ArrowTokenDecoder tokens;
+            private ColumnLayout tokensFor;
+
             @Override
             public ColumnLayout.UnitData read(int block, ColumnLayout layout, int vocabSize) throws IOException {
                 FileIndex.Block b = index.blocks().get(block);
+                if (layout.kind() == DatasetKind.TOKENS) {
+                    if (tokensFor != layout) {
+                        tokens = ArrowTokenDecoder.forColumn(index.schema(), layout.tokensColumn());
+                        tokensFor = layout;
+                    }
+                    if (tokens != null) {
+                        channel.position(b.offset());
+                        ColumnLayout.UnitData fast = tokens.decode(channel, b, index.file().name(),
+                                layout.tokensColumn(), vocabSize);
+                        if (fast != null) {
+                            return fast;
+                        }
+                    }
+                }
                 channel.position(b.offset());
                 try (ArrowRecordBatch batch = readBatch(channel, allocator, b)) {
                     new VectorLoader(root).load(batch);

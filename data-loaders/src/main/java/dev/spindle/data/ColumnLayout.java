@@ -117,15 +117,7 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
             // One bulk copy out of the little-endian data buffer: per-element get() was 5x slower than the read.
             ids.getDataBuffer().nioBuffer((long) base * Integer.BYTES, tokens.length * Integer.BYTES)
                     .order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(tokens);
-            int limit = vocabSize > 0 ? vocabSize : Integer.MAX_VALUE;
-            for (int id : tokens) {
-                if (id < 0 || id >= limit) {
-                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds token id " + id
-                            + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1) + " (spindle.vocab_size is "
-                            + vocabSize + ")" : Integer.MAX_VALUE));
-                }
-            }
-            return new UnitData(rows, offsets, tokens, null, null);
+            return tokens(rows, offsets, tokens, fileName, vocabSize, tokensColumn);
         }
         int width = features.size();
         float[] values = new float[rows * width];
@@ -153,6 +145,21 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
             labels[r] = (int) value;
         }
         return new UnitData(rows, null, null, values, labels);
+    }
+
+    /**
+     * Token data with ids checked against the vocabulary size when the dataset states one: an id past it
+     * would fail much later, in an embedding.
+     */
+    static UnitData tokens(int rows, int[] offsets, int[] tokens, String fileName, int vocabSize, String column) {
+        int limit = vocabSize > 0 ? vocabSize : Integer.MAX_VALUE;
+        for (int id : tokens) {
+            if (id < 0 || id >= limit) {
+                throw new DataException(fileName + ": column \"" + column + "\" holds token id " + id + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1)
+                        + " (spindle.vocab_size is " + vocabSize + ")" : Integer.MAX_VALUE));
+            }
+        }
+        return new UnitData(rows, offsets, tokens, null, null);
     }
 
     private static Field field(FileIndex file, String name) {

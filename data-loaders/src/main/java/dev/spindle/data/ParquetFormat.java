@@ -157,11 +157,6 @@ final class ParquetFormat implements DatasetFormat {
                 int def = values.getCurrentDefinitionLevel();
                 if (def == maxDef) {
                     int id = values.getInteger();
-                    if (id < 0 || (vocabSize > 0 && id >= vocabSize)) {
-                        throw new DataException(file + ": column \"" + column + "\" holds token id " + id
-                                + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1) + " (spindle.vocab_size is "
-                                + vocabSize + ")" : Integer.MAX_VALUE));
-                    }
                     if (n == tokens.length) {
                         tokens = java.util.Arrays.copyOf(tokens, Math.multiplyExact(tokens.length, 2));
                     }
@@ -180,7 +175,7 @@ final class ParquetFormat implements DatasetFormat {
                 throw new DataException(file + ": column \"" + column + "\" holds " + (row + 1) + " lists in a row"
                         + " group of " + rows + " rows (corrupt file)");
             }
-            return new ColumnLayout.UnitData(rows, offsets, java.util.Arrays.copyOf(tokens, n), null, null);
+            return ColumnLayout.tokens(rows, offsets, java.util.Arrays.copyOf(tokens, n), file, vocabSize, column);
         }
 
         private ColumnLayout.UnitData readTable(ColumnReadStoreImpl store, ColumnLayout layout, int rows,

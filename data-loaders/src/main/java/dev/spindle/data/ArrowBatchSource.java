@@ -42,6 +42,9 @@ public final class ArrowBatchSource implements BatchSource {
     private final BlockingQueue<BatchProducer.Slot> free;
     private final BatchProducer.Slot syncSlot;
     private final Thread thread;
+    private final UnitReader reader;
+    private final long prefetchCapacityBytes;
+    private volatile long produced;
 
     private ShuffleWindow.State handed;
     private long batches;
@@ -50,13 +53,17 @@ public final class ArrowBatchSource implements BatchSource {
     private volatile boolean closed;
 
     ArrowBatchSource(Dataset dataset, LoaderOptions options, BufferAllocator allocator, ShuffleWindow.State start,
-            long batches) {
+            long batches, IngestionLog log) {
         this.dataset = dataset;
         this.options = options;
         this.allocator = allocator;
         this.handed = start;
         this.batches = batches;
-        UnitReader reader = new UnitReader(dataset, allocator);
+        IngestionTracker tracker = log == null ? null : new IngestionTracker(dataset,
+                new ShardPlan(dataset.units().size(), options.rank(), options.worldSize(), options.shuffleBuffer() > 0,
+                        options.seed()), options.rank(), log);
+        UnitReader reader = new UnitReader(dataset, allocator, tracker);
+        this.reader = reader;
         try {
             this.producer = new BatchProducer(dataset, options, reader, start);
         } catch (RuntimeException e) {
@@ -68,12 +75,24 @@ public final class ArrowBatchSource implements BatchSource {
             free = null;
             thread = null;
             syncSlot = producer.newSlot();
+            prefetchCapacityBytes = 0;
             return;
         }
-        // One slot more than the queue holds, so the producer fills one while `prefetch` wait.
-        int slots = options.prefetch() + 1;
+        // One slot more than the queue holds, so the producer fills one while `prefetch` wait; fewer when the
+        // byte bound says so. Every prepared batch lives in a slot, so slots x slot size bounds the lead in bytes.
+        BatchProducer.Slot first = producer.newSlot();
+        long slotBytes = first.bytes();
+        if (slotBytes > options.prefetchBytes()) {
+            reader.close();
+            throw new IllegalArgumentException("prefetchBytes: " + options.prefetchBytes() + " is less than one batch ("
+                    + slotBytes + " bytes for batchSize " + options.batchSize() + "); raise prefetchBytes or lower"
+                    + " batchSize");
+        }
+        int slots = (int) Math.min(options.prefetch() + 1L, options.prefetchBytes() / slotBytes);
+        this.prefetchCapacityBytes = slots * slotBytes;
         free = new ArrayBlockingQueue<>(slots);
-        for (int i = 0; i < slots; i++) {
+        free.add(first);
+        for (int i = 1; i < slots; i++) {
             free.add(producer.newSlot());
         }
         ready = new ArrayBlockingQueue<>(slots + 1);
@@ -91,6 +110,9 @@ public final class ArrowBatchSource implements BatchSource {
                     continue;
                 }
                 Object item = producer.fill(slot) ? slot : END;
+                if (item == slot) {
+                    produced++;
+                }
                 while (!closed && !ready.offer(item, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                     // the consumer is busy; keep checking for close()
                 }
@@ -145,6 +167,21 @@ public final class ArrowBatchSource implements BatchSource {
     /** Total time {@link #next} spent waiting for data: on the queue, or reading when prefetch is 0. */
     public long waitNanos() {
         return waitNanos;
+    }
+
+    /** Bytes of the batch buffers the prefetcher may fill ahead (0 without prefetch): at most prefetchBytes. */
+    long prefetchCapacityBytes() {
+        return prefetchCapacityBytes;
+    }
+
+    /** Batches the prefetch thread has prepared since this loader opened. */
+    long produced() {
+        return produced;
+    }
+
+    /** Encoded bytes of the units read so far (as stored in the files). Read it after close() or from the reading thread. */
+    public long bytesRead() {
+        return reader.bytesRead();
     }
 
     /** Batches handed out since the start of the dataset (counted across resumes). */

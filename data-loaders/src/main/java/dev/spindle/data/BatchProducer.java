@@ -19,6 +19,10 @@ final class BatchProducer implements AutoCloseable {
         long tokens;
         ShuffleWindow.State after;
 
+        long bytes() {
+            return (long) inputs.capacity() + labels.capacity();
+        }
+
         Slot(int inputBytes, int labelBytes) {
             inputs = ByteBuffer.allocateDirect(inputBytes).order(ByteOrder.nativeOrder());
             labels = ByteBuffer.allocateDirect(labelBytes).order(ByteOrder.nativeOrder());

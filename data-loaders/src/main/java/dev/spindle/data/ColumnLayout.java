@@ -1,5 +1,6 @@
 package dev.spindle.data;
 
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.vector.BaseIntVector;
@@ -105,21 +106,18 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
                 offsets[r + 1] = list.getElementEndIndex(r) - base;
             }
             int[] tokens = new int[offsets[rows]];
-            boolean mayHaveNulls = ids.getNullCount() > 0;
-            for (int i = 0; i < tokens.length; i++) {
-                if (mayHaveNulls && ids.isNull(base + i)) {
-                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds a null token id;"
-                            + " expected int32 ids");
+            if (ids.getNullCount() > 0) {
+                for (int i = 0; i < tokens.length; i++) {
+                    if (ids.isNull(base + i)) {
+                        throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds a null token id;"
+                                + " expected int32 ids");
+                    }
                 }
-                int id = ids.get(base + i);
-                if (id < 0 || (vocabSize > 0 && id >= vocabSize)) {
-                    throw new DataException(fileName + ": column \"" + tokensColumn + "\" holds token id " + id
-                            + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1) + " (spindle.vocab_size is "
-                            + vocabSize + ")" : Integer.MAX_VALUE));
-                }
-                tokens[i] = id;
             }
-            return new UnitData(rows, offsets, tokens, null, null);
+            // One bulk copy out of the little-endian data buffer: per-element get() was 5x slower than the read.
+            ids.getDataBuffer().nioBuffer((long) base * Integer.BYTES, tokens.length * Integer.BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(tokens);
+            return tokens(rows, offsets, tokens, fileName, vocabSize, tokensColumn);
         }
         int width = features.size();
         float[] values = new float[rows * width];
@@ -149,6 +147,21 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
         return new UnitData(rows, null, null, values, labels);
     }
 
+    /**
+     * Token data with ids checked against the vocabulary size when the dataset states one: an id past it
+     * would fail much later, in an embedding.
+     */
+    static UnitData tokens(int rows, int[] offsets, int[] tokens, String fileName, int vocabSize, String column) {
+        int limit = vocabSize > 0 ? vocabSize : Integer.MAX_VALUE;
+        for (int id : tokens) {
+            if (id < 0 || id >= limit) {
+                throw new DataException(fileName + ": column \"" + column + "\" holds token id " + id + "; expected 0.." + (vocabSize > 0 ? (vocabSize - 1)
+                        + " (spindle.vocab_size is " + vocabSize + ")" : Integer.MAX_VALUE));
+            }
+        }
+        return new UnitData(rows, offsets, tokens, null, null);
+    }
+
     private static Field field(FileIndex file, String name) {
         for (Field f : file.schema().getFields()) {
             if (f.getName().equals(name)) {
@@ -166,10 +179,15 @@ record ColumnLayout(DatasetKind kind, String tokensColumn, List<String> features
         return f.getType().toString();
     }
 
+    /** "name: type", as messages and inspect print a column. */
+    static String describe(Field f) {
+        return f.getName() + ": " + typeOf(f);
+    }
+
     static String describe(Schema schema) {
         List<String> parts = new ArrayList<>();
         for (Field f : schema.getFields()) {
-            parts.add(f.getName() + ": " + typeOf(f));
+            parts.add(describe(f));
         }
         return "[" + String.join(", ", parts) + "]";
     }

@@ -2,12 +2,14 @@ package dev.spindle.data;
 
 import dev.spindle.train.BatchSource;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * The front door of the data loaders: open a worker's batch stream over an Arrow dataset, or inspect a
+ * The front door of the data loaders: open a worker's batch stream over an Arrow or Parquet dataset, or inspect a
  * dataset without reading its data. See {@code docs/data.md} for layouts, sharding, shuffle and cursors.
  *
  * <pre>{@code
@@ -31,21 +33,29 @@ public final class DataLoaders {
      * rank without data, or a cursor that belongs to another dataset, other options or another worldSize.
      */
     public static BatchSource open(LoaderOptions options, String cursor) {
+        return open(options, cursor, null);
+    }
+
+    /**
+     * As {@link #open(LoaderOptions, String)}, writing to {@code log} (may be null) the first time each epoch
+     * reads each file: see {@link IngestionLog}.
+     */
+    public static BatchSource open(LoaderOptions options, String cursor, IngestionLog log) {
         Objects.requireNonNull(options, "options");
         BufferAllocator allocator = ArrowMemory.child("loader-rank" + options.rank());
         try {
-            Dataset dataset = Dataset.open(options.uri(), options.kind(), options.tokensColumn(), options.features(),
-                    options.labelColumn(), allocator);
+            Dataset dataset = Dataset.open(options.uri(), options.format(), options.kind(), options.tokensColumn(),
+                    options.features(), options.labelColumn(), allocator);
             int units = dataset.units().size();
             if (units <= options.rank()) {
-                throw new DataException(options.uri() + " has " + units + " record batches in all, and record"
-                        + " batches are the unit of sharding: rank " + options.rank() + " of worldSize "
-                        + options.worldSize() + " gets none; write smaller record batches or use fewer ranks");
+                throw new DataException(options.uri() + " has " + units + " record batches or row groups in all,"
+                        + " and those are the units of sharding: rank " + options.rank() + " of worldSize "
+                        + options.worldSize() + " gets none; write smaller record batches or row groups, or use fewer ranks");
             }
             LoaderCursor.Parsed start = cursor == null
                     ? new LoaderCursor.Parsed(LoaderCursor.start(), 0)
                     : LoaderCursor.read(cursor, dataset, options);
-            return new ArrowBatchSource(dataset, options, allocator, start.state(), start.batches());
+            return new ArrowBatchSource(dataset, options, allocator, start.state(), start.batches(), log);
         } catch (RuntimeException e) {
             allocator.close();
             throw e;
@@ -59,17 +69,31 @@ public final class DataLoaders {
      */
     public static DatasetInfo inspect(String uri, DatasetKind kind, String tokensColumn, List<String> features,
             String labelColumn) {
+        return inspect(uri, null, kind, tokensColumn, features, labelColumn);
+    }
+
+    /** As above, reading only files of {@code format} ({@code arrow}, {@code parquet}; null: by extension). */
+    public static DatasetInfo inspect(String uri, String format, DatasetKind kind, String tokensColumn,
+            List<String> features, String labelColumn) {
         // The options record carries the argument checks; the numbers in it do not matter here.
         LoaderOptions checked = new LoaderOptions(uri, kind, tokensColumn, 1, features, labelColumn, 1, 0, 0, 0, 0, 1,
-                false);
+                false, format, LoaderOptions.DEFAULT_PREFETCH_BYTES);
         try (BufferAllocator allocator = ArrowMemory.child("inspect")) {
-            Dataset dataset = Dataset.open(checked.uri(), kind, tokensColumn, checked.features(), labelColumn,
+            Dataset dataset = Dataset.open(checked.uri(), format, kind, tokensColumn, checked.features(), labelColumn,
                     allocator);
             List<String> names = new ArrayList<>();
-            dataset.files().forEach(f -> names.add(f.file().name()));
+            Set<String> formats = new LinkedHashSet<>();
+            int units = 0;
+            for (FileIndex f : dataset.files()) {
+                names.add(f.file().name());
+                formats.add(f.file().format().name());
+                units += f.blocks().size();
+            }
+            List<String> columns = new ArrayList<>();
+            dataset.files().get(0).schema().getFields().forEach(f -> columns.add(ColumnLayout.describe(f)));
             return new DatasetInfo(names, dataset.bytes(), kind,
                     kind == DatasetKind.TOKENS ? dataset.vocabSize() : DatasetInfo.UNKNOWN,
-                    dataset.layout().features().size(), dataset.rows());
+                    dataset.layout().features().size(), dataset.rows(), List.copyOf(formats), columns, units);
         }
     }
 

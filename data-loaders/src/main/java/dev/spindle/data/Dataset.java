@@ -34,10 +34,16 @@ record Dataset(List<FileIndex> files, ColumnLayout layout, List<Unit> units, int
     /** Lists, indexes and checks every file; fails naming the first file that does not fit. */
     static Dataset open(String uri, DatasetKind kind, String tokensColumn, List<String> features, String labelColumn,
             BufferAllocator allocator) {
-        List<DatasetFiles.DataFile> dataFiles = DatasetFiles.resolve(uri);
+        return open(uri, null, kind, tokensColumn, features, labelColumn, allocator);
+    }
+
+    /** As above, restricted to files of {@code format} (null: every registered format, by extension). */
+    static Dataset open(String uri, String format, DatasetKind kind, String tokensColumn, List<String> features,
+            String labelColumn, BufferAllocator allocator) {
+        List<DatasetFiles.DataFile> dataFiles = DatasetFiles.resolve(uri, format);
         List<FileIndex> indexes = new ArrayList<>(dataFiles.size());
         for (DatasetFiles.DataFile f : dataFiles) {
-            indexes.add(FileIndex.read(f, allocator));
+            indexes.add(f.format().index(f, allocator));
         }
         ColumnLayout layout = ColumnLayout.resolve(kind, tokensColumn, features, labelColumn, indexes.get(0));
         List<Unit> units = new ArrayList<>();

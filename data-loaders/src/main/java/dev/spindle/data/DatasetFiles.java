@@ -6,23 +6,26 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.EtagSource;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
  * Finds a dataset's data files through Hadoop's {@link FileSystem}: a file, a directory (its data files,
- * not recursive) or a glob, sorted by full path so that every worker sees the same global order.
+ * not recursive) or a glob, sorted by full path so that every worker sees the same global order. A file's
+ * format comes from the format asked for, or else from its extension ({@link DatasetFormats}).
  */
 final class DatasetFiles {
 
-    /** Arrow IPC layouts, told apart by file name. */
-    enum Format { FILE, STREAM }
-
-    /** One data file: fully qualified path, size in bytes, layout. */
-    record DataFile(Path path, long bytes, Format format) {
+    /**
+     * One data file: fully qualified path, size in bytes, format, and what identifies this version of it.
+     *
+     * @param etag the store's ETag where the file system gives one (Hadoop's {@link EtagSource}), else null
+     * @param modificationTime milliseconds since the epoch, as the file system reports it
+     */
+    record DataFile(Path path, long bytes, DatasetFormat format, long modificationTime, String etag) {
         String name() {
             return path.toString();
         }
@@ -55,8 +58,17 @@ final class DatasetFiles {
         }
     }
 
-    /** Resolves a URI to its data files; fails with the URI in the message when there are none. */
+    /** Resolves a URI to its data files of any registered format. */
     static List<DataFile> resolve(String uri) {
+        return resolve(uri, null);
+    }
+
+    /**
+     * Resolves a URI to its data files; {@code formatName} (null: any format, by extension) restricts them to
+     * one format. Fails with the URI in the message when there are none.
+     */
+    static List<DataFile> resolve(String uri, String formatName) {
+        DatasetFormat only = formatName == null ? null : DatasetFormats.byName(formatName);
         Path path = toPath(uri);
         FileSystem fs = fileSystem(path);
         List<DataFile> files = new ArrayList<>();
@@ -65,11 +77,11 @@ final class DatasetFiles {
                 FileStatus[] matches = fs.globStatus(path);
                 if (matches != null) {
                     for (FileStatus s : matches) {
-                        addMatch(fs, s, files);
+                        addMatch(fs, s, only, files);
                     }
                 }
             } else if (fs.exists(path)) {
-                addMatch(fs, fs.getFileStatus(path), files);
+                addMatch(fs, fs.getFileStatus(path), only, files);
             } else {
                 throw new DataException("no files at " + uri + ": " + path + " does not exist");
             }
@@ -77,19 +89,24 @@ final class DatasetFiles {
             throw new DataException("cannot list " + uri + ": " + e.getMessage(), e);
         }
         if (files.isEmpty()) {
-            throw new DataException("no files at " + uri + ": expected .arrow or .feather (Arrow IPC file format)"
-                    + " or .arrows (Arrow IPC stream format) files");
+            throw new DataException("no files at " + uri + ": expected " + expected(only));
         }
         files.sort(Comparator.comparing(DataFile::name));
         return List.copyOf(files);
     }
 
-    private static void addMatch(FileSystem fs, FileStatus status, List<DataFile> out) throws IOException {
+    private static String expected(DatasetFormat only) {
+        return (only == null ? DatasetFormats.builtIn().describe()
+                : only.name() + " (" + String.join(", ", only.extensions()) + ")") + " files";
+    }
+
+    private static void addMatch(FileSystem fs, FileStatus status, DatasetFormat only, List<DataFile> out)
+            throws IOException {
         if (status.isDirectory()) {
             for (FileStatus child : fs.listStatus(status.getPath())) {
-                Format f = formatOf(child.getPath().getName());
-                if (child.isFile() && f != null && !hidden(child.getPath().getName())) {
-                    out.add(new DataFile(child.getPath(), child.getLen(), f));
+                DatasetFormat f = DatasetFormats.forFileName(child.getPath().getName());
+                if (child.isFile() && f != null && (only == null || f == only) && !hidden(child.getPath().getName())) {
+                    out.add(dataFile(child, f));
                 }
             }
             return;
@@ -98,28 +115,24 @@ final class DatasetFiles {
         if (hidden(name)) {
             return;
         }
-        Format f = formatOf(name);
-        if (f == null) {
-            throw new DataException(status.getPath() + ": not a data file name; expected .arrow or .feather"
-                    + " (Arrow IPC file format) or .arrows (Arrow IPC stream format)");
+        DatasetFormat f = DatasetFormats.forFileName(name);
+        if (f == null || (only != null && f != only)) {
+            throw new DataException(status.getPath() + ": not a data file name" + (f == null ? "" : " of format "
+                    + only.name() + " (it is " + f.name() + ")") + "; expected " + expected(only)
+                    + (only == null ? "" : ", or set spec.data.format to match the files"));
         }
-        out.add(new DataFile(status.getPath(), status.getLen(), f));
+        out.add(dataFile(status, f));
+    }
+
+    private static DataFile dataFile(FileStatus status, DatasetFormat format) {
+        String etag = status instanceof EtagSource e ? e.getEtag() : null;
+        return new DataFile(status.getPath(), status.getLen(), format, status.getModificationTime(),
+                etag == null || etag.isEmpty() ? null : etag);
     }
 
     /** Hadoop's convention: names starting with '.' or '_' are side files (checksums, markers). */
     private static boolean hidden(String name) {
         return name.startsWith(".") || name.startsWith("_");
-    }
-
-    static Format formatOf(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        if (n.endsWith(".arrow") || n.endsWith(".feather")) {
-            return Format.FILE;
-        }
-        if (n.endsWith(".arrows")) {
-            return Format.STREAM;
-        }
-        return null;
     }
 
     private static boolean isGlob(String uri) {

@@ -28,6 +28,10 @@ import java.util.Objects;
  * @param rank this worker's data-parallel rank, {@code 0 <= rank < worldSize}
  * @param worldSize the data-parallel size
  * @param loop true: endless (epochs wrap around, reshuffled per epoch); false: one pass
+ * @param format {@code arrow} or {@code parquet}: only files of that format are read; null: each file's
+ *     format comes from its extension
+ * @param prefetchBytes upper bound on the bytes of batches prepared ahead (with {@code prefetch > 0}); the
+ *     loader keeps {@code min(prefetch + 1, prefetchBytes / batchBytes)} batch buffers
  */
 public record LoaderOptions(
         String uri,
@@ -42,7 +46,9 @@ public record LoaderOptions(
         long seed,
         int rank,
         int worldSize,
-        boolean loop) {
+        boolean loop,
+        String format,
+        long prefetchBytes) {
 
     /** The column {@link dev.spindle.data.prepare.TextDatasetPreparer} writes. */
     public static final String DEFAULT_TOKENS_COLUMN = "tokens";
@@ -54,6 +60,8 @@ public record LoaderOptions(
     public static final long DEFAULT_SEED = 42L;
     /** Upper bound on prefetched batches: each one holds its buffers in memory. */
     public static final int MAX_PREFETCH = 64;
+    /** Bytes of prepared batches a prefetching loader may hold unless told otherwise. */
+    public static final long DEFAULT_PREFETCH_BYTES = 256L << 20;
 
     public LoaderOptions {
         if (uri == null || uri.isBlank()) {
@@ -90,6 +98,13 @@ public record LoaderOptions(
             throw new IllegalArgumentException("prefetch: expected 0.." + MAX_PREFETCH + " (0 = synchronous), got "
                     + prefetch);
         }
+        if (format != null && !DatasetFormats.builtIn().names().contains(format)) {
+            throw new IllegalArgumentException("format: expected one of " + DatasetFormats.builtIn().names()
+                    + " or null (from the file extension), got " + quoted(format));
+        }
+        if (prefetchBytes < 1) {
+            throw new IllegalArgumentException("prefetchBytes: expected >= 1, got " + prefetchBytes);
+        }
         if (worldSize < 1) {
             throw new IllegalArgumentException("worldSize: expected >= 1, got " + worldSize);
         }
@@ -102,43 +117,53 @@ public record LoaderOptions(
     /** Token options with the defaults: shuffled, prefetched, endless, rank 0 of 1. */
     public static LoaderOptions tokens(String uri, String tokensColumn, int sequenceLength, int batchSize) {
         return new LoaderOptions(uri, DatasetKind.TOKENS, tokensColumn, sequenceLength, List.of(), null, batchSize,
-                DEFAULT_SHUFFLE_BUFFER, DEFAULT_PREFETCH, DEFAULT_SEED, 0, 1, true);
+                DEFAULT_SHUFFLE_BUFFER, DEFAULT_PREFETCH, DEFAULT_SEED, 0, 1, true, null, DEFAULT_PREFETCH_BYTES);
     }
 
     /** Tabular options with the defaults: shuffled, prefetched, endless, rank 0 of 1. */
     public static LoaderOptions tabular(String uri, List<String> features, String labelColumn, int batchSize) {
         return new LoaderOptions(uri, DatasetKind.TABULAR, null, 0, features, labelColumn, batchSize,
-                DEFAULT_SHUFFLE_BUFFER, DEFAULT_PREFETCH, DEFAULT_SEED, 0, 1, true);
+                DEFAULT_SHUFFLE_BUFFER, DEFAULT_PREFETCH, DEFAULT_SEED, 0, 1, true, null, DEFAULT_PREFETCH_BYTES);
     }
 
     public LoaderOptions withUri(String newUri) {
         return new LoaderOptions(newUri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
-                shuffleBuffer, prefetch, seed, rank, worldSize, loop);
+                shuffleBuffer, prefetch, seed, rank, worldSize, loop, format, prefetchBytes);
     }
 
     public LoaderOptions withShard(int newRank, int newWorldSize) {
         return new LoaderOptions(uri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
-                shuffleBuffer, prefetch, seed, newRank, newWorldSize, loop);
+                shuffleBuffer, prefetch, seed, newRank, newWorldSize, loop, format, prefetchBytes);
     }
 
     public LoaderOptions withShuffleBuffer(int newShuffleBuffer) {
         return new LoaderOptions(uri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
-                newShuffleBuffer, prefetch, seed, rank, worldSize, loop);
+                newShuffleBuffer, prefetch, seed, rank, worldSize, loop, format, prefetchBytes);
     }
 
     public LoaderOptions withPrefetch(int newPrefetch) {
         return new LoaderOptions(uri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
-                shuffleBuffer, newPrefetch, seed, rank, worldSize, loop);
+                shuffleBuffer, newPrefetch, seed, rank, worldSize, loop, format, prefetchBytes);
     }
 
     public LoaderOptions withSeed(long newSeed) {
         return new LoaderOptions(uri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
-                shuffleBuffer, prefetch, newSeed, rank, worldSize, loop);
+                shuffleBuffer, prefetch, newSeed, rank, worldSize, loop, format, prefetchBytes);
     }
 
     public LoaderOptions withLoop(boolean newLoop) {
         return new LoaderOptions(uri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
-                shuffleBuffer, prefetch, seed, rank, worldSize, newLoop);
+                shuffleBuffer, prefetch, seed, rank, worldSize, newLoop, format, prefetchBytes);
+    }
+
+    public LoaderOptions withFormat(String newFormat) {
+        return new LoaderOptions(uri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
+                shuffleBuffer, prefetch, seed, rank, worldSize, loop, newFormat, prefetchBytes);
+    }
+
+    public LoaderOptions withPrefetchBytes(long newPrefetchBytes) {
+        return new LoaderOptions(uri, kind, tokensColumn, sequenceLength, features, labelColumn, batchSize,
+                shuffleBuffer, prefetch, seed, rank, worldSize, loop, format, newPrefetchBytes);
     }
 
     private static void requireName(String field, String value) {

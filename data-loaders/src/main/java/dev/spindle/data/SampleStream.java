@@ -110,7 +110,7 @@ final class SampleStream {
             return null;
         }
         if (currentPos != unitPos) {
-            current = reader.read(dataset.units().get(order[unitPos]));
+            current = reader.read(dataset.units().get(order[unitPos]), epoch);
             currentPos = unitPos;
         }
         return current;

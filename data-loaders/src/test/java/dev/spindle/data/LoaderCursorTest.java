@@ -132,7 +132,7 @@ class LoaderCursorTest {
         try (BatchSource s = DataLoaders.open(o, null)) {
             resumed = new ArrayList<>(Drain.labels(s, manager, 3));
             LoaderOptions seven = new LoaderOptions(o.uri(), o.kind(), null, 0, o.features(), "y", 7,
-                    o.shuffleBuffer(), 0, o.seed(), 0, 1, true);
+                    o.shuffleBuffer(), 0, o.seed(), 0, 1, true, null, LoaderOptions.DEFAULT_PREFETCH_BYTES);
             try (BatchSource t = DataLoaders.open(seven, s.cursor())) {
                 resumed.addAll(Drain.labels(t, manager, 5));
             }
@@ -154,7 +154,8 @@ class LoaderCursorTest {
         assertTrue(world.getMessage().contains("worldSize 1") && world.getMessage().contains("re-sharding"),
                 world.getMessage());
         DataException columns = assertThrows(DataException.class, () -> DataLoaders.open(
-                new LoaderOptions(o.uri(), o.kind(), null, 0, List.of("a"), "y", 5, 7, 3, 5, 0, 1, true), cursor));
+                new LoaderOptions(o.uri(), o.kind(), null, 0, List.of("a"), "y", 5, 7, 3, 5, 0, 1, true, null,
+                        LoaderOptions.DEFAULT_PREFETCH_BYTES), cursor));
         assertTrue(columns.getMessage().contains("columns"), columns.getMessage());
 
         ObjectMapper json = new ObjectMapper();

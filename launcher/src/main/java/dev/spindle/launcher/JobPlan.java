@@ -126,7 +126,8 @@ final class JobPlan {
         }
         DatasetInfo info;
         try {
-            info = DataLoaders.inspect(paths.checked(uri, field), kind, tokensColumn(), features(), labelColumn());
+            info = DataLoaders.inspect(paths.checked(uri, field), data.format(), kind, tokensColumn(), features(),
+                    labelColumn());
         } catch (JobException e) {
             problems.add(e.getMessage());
             return;
@@ -187,7 +188,7 @@ final class JobPlan {
     private LoaderOptions loader(String uri, Model model, int shuffle, int prefetch, boolean loop) {
         return new LoaderOptions(paths.resolve(uri), kind(), tokensColumn(), sequenceLength(model),
                 features(), labelColumn(), job.spec().training().batchSize(), shuffle, prefetch,
-                job.spec().training().seed(), 0, 1, loop);
+                job.spec().training().seed(), 0, 1, loop, data.format(), LoaderOptions.DEFAULT_PREFETCH_BYTES);
     }
 
     private DatasetKind kind() {

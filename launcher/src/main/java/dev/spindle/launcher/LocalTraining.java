@@ -7,6 +7,7 @@ import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.LoadedCheckpoint;
 import dev.spindle.collective.Collectives;
 import dev.spindle.data.DataLoaders;
+import dev.spindle.data.IngestionLog;
 import dev.spindle.data.prepare.ByteTokenizer;
 import dev.spindle.data.storage.Storage;
 import dev.spindle.model.Model;
@@ -106,13 +107,18 @@ final class LocalTraining {
         String cursor = null;
         Trainer trainer;
         Path metricsPath = runDir.resolve("metrics.jsonl");
+        // The ingestion log belongs to the run: a fresh start begins a new one, a resume appends (it skips
+        // entries already written, so files re-read after the checkpoint are not logged twice).
+        Path ingestionPath = runDir.resolve(IngestionLog.FILE_NAME);
         if (latest.isEmpty()) {
             Files.deleteIfExists(metricsPath);
+            Files.deleteIfExists(ingestionPath);
         }
         try (NDManager restoreManager = manager.newSubManager()) {
             LoadedCheckpoint loaded = latest.isPresent() ? store.load(latest.get(), restoreManager) : null;
             cursor = loaded == null ? null : loaded.state().dataCursor();
-            try (BatchSource batches = DataLoaders.open(plan.trainLoader(model), cursor);
+            try (IngestionLog ingestion = IngestionLog.open(ingestionPath);
+                    BatchSource batches = DataLoaders.open(plan.trainLoader(model), cursor, ingestion);
                     MetricsFile metrics = new MetricsFile(metricsPath, loaded == null ? 0 : loaded.state().step())) {
                 List<TrainListener> listeners = new ArrayList<>();
                 listeners.add(metrics);

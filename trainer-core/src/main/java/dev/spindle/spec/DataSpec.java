@@ -13,7 +13,7 @@ import java.util.List;
  *
  * @param uri training data: a file, a directory or a glob, as a URI ({@code file:}, {@code abfss:}) or path
  * @param evalUri evaluation data, or {@code null} for none
- * @param format {@code arrow}, or {@code null} to infer it from the file extension when reading
+ * @param format {@code arrow} or {@code parquet}, or {@code null} to infer it from the file extension when reading
  * @param schema {@code tokens} or {@code tabular}
  * @param shuffleBuffer rows or sequences in the shuffle buffer; {@code 0} keeps file order
  * @param prefetch batches read ahead on a background thread, at least 1
@@ -31,6 +31,9 @@ public record DataSpec(String uri, String evalUri, String format, String schema,
     /** Arrow IPC files. */
     public static final String FORMAT_ARROW = "arrow";
 
+    /** Apache Parquet files, read row group by row group. */
+    public static final String FORMAT_PARQUET = "parquet";
+
     /** Rows (tabular) or sequences (tokens) held in the shuffle buffer. */
     public static final int DEFAULT_SHUFFLE_BUFFER = 1024;
 
@@ -40,7 +43,7 @@ public record DataSpec(String uri, String evalUri, String format, String schema,
     static final String PATH = "spec.data";
 
     private static final List<String> SCHEMAS = List.of(SCHEMA_TOKENS, SCHEMA_TABULAR);
-    private static final List<String> FORMATS = List.of(FORMAT_ARROW);
+    private static final List<String> FORMATS = List.of(FORMAT_ARROW, FORMAT_PARQUET);
 
     public DataSpec {
         Checks c = new Checks(PATH);

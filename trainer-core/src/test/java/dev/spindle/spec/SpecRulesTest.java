@@ -44,7 +44,7 @@ class SpecRulesTest {
                         + " glob)", "spec.data.uri="),
                 rule("spec.data.evalUri: got ' ', expected the URI or path of the evaluation data, or no evalUri at all",
                         "spec.data.evalUri=' '"),
-                rule("spec.data.format: got 'csv', expected one of [arrow]", "spec.data.format=csv"),
+                rule("spec.data.format: got 'csv', expected one of [arrow, parquet]", "spec.data.format=csv"),
                 rule("spec.data.schema: got 'token', expected one of [tokens, tabular] (did you mean 'tokens'?)",
                         "spec.data.schema=token"),
                 rule("spec.data.schema: missing, expected one of [tokens, tabular]", "spec.data.schema="),

@@ -15,9 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileSystem;
 
 /**
- * Turns plain text files into a tokenized Arrow dataset for the TOKENS loader.
+ * Turns plain text files into a tokenized dataset (Arrow IPC or Parquet, on any Hadoop FileSystem URI) for
+ * the TOKENS loader.
  *
  * <p>Each file is split into paragraphs at blank lines (lines holding only spaces or tabs count as blank);
  * a paragraph is one document, with line breaks normalized to {@code \n} and surrounding whitespace
@@ -28,7 +30,8 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * PrepareResult r = TextDatasetPreparer.prepare(List.of("/usr/share/common-licenses/*"), Path.of("data"), 0.1, 42);
- * LoaderOptions o = LoaderOptions.tokens(r.trainDir().toString(), "tokens", 128, 16);
+ * LoaderOptions o = LoaderOptions.tokens(r.trainUri(), "tokens", 128, 16);
+ * TextDatasetPreparer.prepare(inputs, "abfs://data@acct.dfs.core.windows.net/lic", "parquet", 0.1, 42, 4096);
  * }</pre>
  */
 public final class TextDatasetPreparer {
@@ -39,6 +42,10 @@ public final class TextDatasetPreparer {
     public static final String TOKENIZER_KEY = "spindle.tokenizer";
     /** Schema metadata key holding the vocabulary size. */
     public static final String VOCAB_SIZE_KEY = "spindle.vocab_size";
+    /** Output format: Arrow IPC files ({@code part-00000.arrow}, ...). */
+    public static final String FORMAT_ARROW = "arrow";
+    /** Output format: Parquet files ({@code part-00000.parquet}, ...). */
+    public static final String FORMAT_PARQUET = "parquet";
 
     /**
      * Tokens per record batch. Record batches are the unit of sharding, so this is small enough that a
@@ -64,6 +71,25 @@ public final class TextDatasetPreparer {
     /** As {@link #prepare(List, Path, double, long)}, closing a record batch once it holds this many tokens. */
     public static PrepareResult prepare(List<String> inputs, Path outputDir, double evalFraction, long seed,
             int tokensPerRecordBatch) throws IOException {
+        return prepare(inputs, outputDir.toAbsolutePath().toUri().toString(), FORMAT_ARROW, evalFraction, seed,
+                tokensPerRecordBatch);
+    }
+
+    /**
+     * As {@link #prepare(List, Path, double, long)}, writing through Hadoop's FileSystem to any supported URI
+     * ({@code file:}, {@code abfs:}, ...; a path without a scheme is local) in {@code format}
+     * ({@link #FORMAT_ARROW} or {@link #FORMAT_PARQUET}), with units of about {@code tokensPerUnit} tokens.
+     */
+    public static PrepareResult prepare(List<String> inputs, String outputUri, String format, double evalFraction,
+            long seed, int tokensPerUnit) throws IOException {
+        int tokensPerRecordBatch = tokensPerUnit;
+        if (!FORMAT_ARROW.equals(format) && !FORMAT_PARQUET.equals(format)) {
+            throw new IllegalArgumentException("format: expected " + FORMAT_ARROW + " or " + FORMAT_PARQUET + ", got "
+                    + (format == null ? "null" : "\"" + format + "\""));
+        }
+        if (outputUri == null || outputUri.isBlank()) {
+            throw new IllegalArgumentException("outputUri: expected a directory path or URI, got \"" + outputUri + "\"");
+        }
         if (tokensPerRecordBatch < 1) {
             throw new IllegalArgumentException("tokensPerRecordBatch: expected >= 1, got " + tokensPerRecordBatch);
         }
@@ -77,8 +103,10 @@ public final class TextDatasetPreparer {
         for (String input : inputs) {
             files.addAll(expand(input));
         }
-        Path trainDir = emptyDir(outputDir.resolve("train"));
-        Path evalDir = emptyDir(outputDir.resolve("eval"));
+        org.apache.hadoop.fs.Path out = OutputDirs.toPath(outputUri);
+        FileSystem fs = OutputDirs.fileSystem(out);
+        org.apache.hadoop.fs.Path trainDir = OutputDirs.empty(fs, new org.apache.hadoop.fs.Path(out, "train"));
+        org.apache.hadoop.fs.Path evalDir = OutputDirs.empty(fs, new org.apache.hadoop.fs.Path(out, "eval"));
         Map<String, String> metadata = Map.of(TOKENIZER_KEY, ByteTokenizer.NAME,
                 VOCAB_SIZE_KEY, Integer.toString(ByteTokenizer.VOCAB_SIZE));
         ByteTokenizer tokenizer = new ByteTokenizer();
@@ -86,8 +114,8 @@ public final class TextDatasetPreparer {
         long bytes = 0;
         long[] docs = new long[2];
         long[] tokens = new long[2];
-        try (TokenFileWriter train = new TokenFileWriter(trainDir, TOKENS_COLUMN, metadata, tokensPerRecordBatch);
-                TokenFileWriter eval = new TokenFileWriter(evalDir, TOKENS_COLUMN, metadata, tokensPerRecordBatch)) {
+        try (TokenWriter train = writer(format, fs, trainDir, metadata, tokensPerRecordBatch);
+                TokenWriter eval = writer(format, fs, evalDir, metadata, tokensPerRecordBatch)) {
             for (Path file : files) {
                 byte[] raw = Files.readAllBytes(file);
                 bytes += raw.length;
@@ -100,7 +128,14 @@ public final class TextDatasetPreparer {
                 }
             }
         }
-        return new PrepareResult(trainDir, evalDir, files.size(), bytes, docs[0], docs[1], tokens[0], tokens[1]);
+        return new PrepareResult(trainDir.toString(), evalDir.toString(), format, files.size(), bytes, docs[0], docs[1], tokens[0], tokens[1]);
+    }
+
+    private static TokenWriter writer(String format, FileSystem fs, org.apache.hadoop.fs.Path dir,
+            Map<String, String> metadata, int tokensPerUnit) {
+        return FORMAT_PARQUET.equals(format)
+                ? new ParquetTokenWriter(fs, dir, TOKENS_COLUMN, metadata, tokensPerUnit)
+                : new TokenFileWriter(fs, dir, TOKENS_COLUMN, metadata, tokensPerUnit);
     }
 
     /** Blank-line separated paragraphs, trimmed, empty ones dropped. */
@@ -160,16 +195,6 @@ public final class TextDatasetPreparer {
         }
         out.sort(null);
         return out;
-    }
-
-    private static Path emptyDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            if (ds.iterator().hasNext()) {
-                throw new IOException(dir + " already has files; prepare into a new outputDir or empty it first");
-            }
-        }
-        return dir;
     }
 
     private static MessageDigest sha256() {

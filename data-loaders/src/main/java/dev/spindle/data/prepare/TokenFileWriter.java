@@ -2,9 +2,8 @@ package dev.spindle.data.prepare;
 
 import dev.spindle.data.ArrowMemory;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
@@ -16,33 +15,37 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
- * Writes tokenized documents as Arrow IPC files {@code part-00000.arrow, part-00001.arrow, ...} with one
+ * Writes tokenized documents, through Hadoop's FileSystem (any supported URI), as Arrow IPC files {@code part-00000.arrow, part-00001.arrow, ...} with one
  * {@code tokens: list<int32>} column. Record batches are kept small (record batches are the loader's unit
  * of sharding and shuffling, so a small dataset still spreads over several ranks).
  */
-final class TokenFileWriter implements AutoCloseable {
+final class TokenFileWriter implements TokenWriter {
 
     /** A record batch is closed once it holds this many documents (or the writer's token budget). */
     static final int DOCUMENTS_PER_BATCH = 1024;
     /** A new part file starts after this many record batches. */
     static final int BATCHES_PER_FILE = 256;
 
+    private final FileSystem fs;
     private final Path dir;
     private final String column;
     private final Map<String, String> metadata;
     private final BufferAllocator allocator;
     private final int tokensPerBatch;
     private VectorSchemaRoot root;
-    private FileChannel channel;
+    private WritableByteChannel channel;
     private ArrowFileWriter writer;
     private int part;
     private int batchesInFile;
     private int rows;
     private int tokensInBatch;
 
-    TokenFileWriter(Path dir, String column, Map<String, String> metadata, int tokensPerBatch) {
+    TokenFileWriter(FileSystem fs, Path dir, String column, Map<String, String> metadata, int tokensPerBatch) {
+        this.fs = fs;
         this.dir = dir;
         this.tokensPerBatch = tokensPerBatch;
         this.column = column;
@@ -50,7 +53,8 @@ final class TokenFileWriter implements AutoCloseable {
         this.allocator = ArrowMemory.child("prepare");
     }
 
-    void add(int[] tokens) throws IOException {
+    @Override
+    public void add(int[] tokens) throws IOException {
         if (writer == null) {
             startFile();
         }
@@ -73,8 +77,8 @@ final class TokenFileWriter implements AutoCloseable {
         Field tokens = new Field(column, FieldType.notNullable(new ArrowType.List()), List.of(item));
         root = VectorSchemaRoot.create(new Schema(List.of(tokens), metadata), allocator);
         root.allocateNew();
-        Path file = dir.resolve(String.format("part-%05d.arrow", part++));
-        channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Path file = new Path(dir, String.format("part-%05d.arrow", part++));
+        channel = Channels.newChannel(fs.create(file, false));
         writer = new ArrowFileWriter(root, null, channel);
         writer.start();
         batchesInFile = 0;

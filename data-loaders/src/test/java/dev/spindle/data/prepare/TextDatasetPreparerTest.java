@@ -1,5 +1,6 @@
 package dev.spindle.data.prepare;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -177,5 +178,45 @@ class TextDatasetPreparerTest {
         IOException again = assertThrows(IOException.class,
                 () -> TextDatasetPreparer.prepare(List.of(in.toString()), dir.resolve("o4"), 0.5, 1));
         assertTrue(again.getMessage().contains("already has files"), again.getMessage());
+    }
+
+    @Test
+    void writesParquetToAFileUriThatReadsLikeTheArrowOutput() throws Exception {
+        Path in = corpus(2, 120);
+        PrepareResult arrow = TextDatasetPreparer.prepare(List.of(in.toString()), dir.resolve("arrow"), 0.1, 5);
+        String uri = dir.resolve("pq").toUri().toString();
+        assertTrue(uri.startsWith("file:/"), uri);
+        PrepareResult parquet = TextDatasetPreparer.prepare(List.of(in.toString()), uri, "parquet", 0.1, 5,
+                TextDatasetPreparer.DEFAULT_TOKENS_PER_RECORD_BATCH);
+        assertEquals("parquet", parquet.format());
+        assertEquals(arrow.trainTokens(), parquet.trainTokens());
+        assertEquals(arrow.evalDocuments(), parquet.evalDocuments());
+        assertTrue(Files.exists(parquet.trainDir().resolve("part-00000.parquet")), parquet.trainUri());
+
+        DatasetInfo info = DataLoaders.inspect(parquet.trainUri(), DatasetKind.TOKENS, "tokens", List.of(), null);
+        assertEquals(List.of("parquet"), info.formats());
+        assertEquals(ByteTokenizer.VOCAB_SIZE, info.vocabSize());
+        assertEquals(arrow.trainDocuments(), info.rows());
+        assertTrue(info.units() >= 8, "row groups of " + TextDatasetPreparer.DEFAULT_TOKENS_PER_RECORD_BATCH
+                / ParquetTokenWriter.ASSUMED_TOKENS_PER_DOCUMENT + " documents: " + info.units());
+
+        LoaderOptions o = LoaderOptions.tokens(parquet.trainUri(), "tokens", 31, 4).withShuffleBuffer(0)
+                .withPrefetch(0).withLoop(false);
+        try (NDManager m = NDManager.newBaseManager();
+                BatchSource p = DataLoaders.open(o, null);
+                BatchSource a = DataLoaders.open(o.withUri(arrow.trainUri()), null)) {
+            for (int b = 0; b < 20; b++) {
+                try (NDManager step = m.newSubManager()) {
+                    assertArrayEquals(a.next(step).inputs().toIntArray(), p.next(step).inputs().toIntArray(),
+                            "batch " + b);
+                }
+            }
+        }
+        IOException again = assertThrows(IOException.class, () -> TextDatasetPreparer.prepare(List.of(in.toString()),
+                uri, "parquet", 0.1, 5, 4096));
+        assertTrue(again.getMessage().contains("already has files"), again.getMessage());
+        IllegalArgumentException csv = assertThrows(IllegalArgumentException.class,
+                () -> TextDatasetPreparer.prepare(List.of(in.toString()), uri, "csv", 0.1, 5, 4096));
+        assertEquals("format: expected arrow or parquet, got \"csv\"", csv.getMessage());
     }
 }

@@ -48,6 +48,28 @@ final class TestAdapters {
         return dir;
     }
 
+    /** Writes a LoRA adapter of rank {@code r} on qkv and proj of {@code layers} layers of width {@code hidden}. */
+    static Path writeSized(Path dir, long seed, int layers, int hidden, int r, AdapterMetadata m) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":" + r
+                + ",\"lora_alpha\":16,\"target_modules\":[\"qkv\",\"proj\"]}\n");
+        Random random = new Random(seed);
+        try (NDManager manager = NDManager.newBaseManager();
+                OutputStream out = Files.newOutputStream(dir.resolve("adapter_model.safetensors"))) {
+            NDList list = new NDList();
+            for (int layer = 0; layer < layers; layer++) {
+                String prefix = "base_model.model.blocks." + layer + ".attn.";
+                list.add(array(manager, random, prefix + "qkv.lora_A.weight", new Shape(r, hidden)));
+                list.add(array(manager, random, prefix + "qkv.lora_B.weight", new Shape(3L * hidden, r)));
+                list.add(array(manager, random, prefix + "proj.lora_A.weight", new Shape(r, hidden)));
+                list.add(array(manager, random, prefix + "proj.lora_B.weight", new Shape(hidden, r)));
+            }
+            list.encode(out, NDList.Encoding.SAFETENSORS);
+        }
+        AdapterMetadataJson.write(dir, m);
+        return dir;
+    }
+
     /** The weights as plain floats, in {@link #TENSORS} order, for reference computations. */
     static float[] weights(long seed, int index) {
         Random random = new Random(seed);

@@ -82,7 +82,7 @@ public final class AdapterImages {
         byte[] manifest = ImageDocuments.manifest(
                 new ImageDocuments.Descriptor(ImageDocuments.CONFIG_MEDIA_TYPE, Digests.sha256(config), config.length),
                 new ImageDocuments.Descriptor(ImageDocuments.LAYER_MEDIA_TYPE, layer.digest(), layer.bytes().length),
-                labels);
+                AdapterLabels.annotations(labels));
         return new Built(layer, config, manifest, Digests.sha256(manifest), adapterBytes);
     }
 

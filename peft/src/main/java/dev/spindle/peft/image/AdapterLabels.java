@@ -60,6 +60,21 @@ public final class AdapterLabels {
     }
 
     /**
+     * The subset of {@code labels} also written as manifest annotations: what a registry UI or a
+     * {@code GET /v2/<repo>/manifests/<tag>} shows without fetching the config (identity and lineage).
+     * The rest lives only in the config's labels, to keep the image's overhead under 2 KB.
+     */
+    public static Map<String, String> annotations(Map<String, String> labels) {
+        Map<String, String> annotations = new TreeMap<>();
+        for (String key : new String[] {CREATED, TITLE, FORMAT, BASE_MODEL_DIGEST, PARENT}) {
+            if (labels.containsKey(key)) {
+                annotations.put(key, labels.get(key));
+            }
+        }
+        return annotations;
+    }
+
+    /**
      * Rebuilds the metadata from an image's labels.
      *
      * @throws AdapterImageException if a label Spindle needs is missing or malformed (not a Spindle adapter image)

@@ -60,14 +60,19 @@ class AdapterImagesTest {
         assertEquals("application/vnd.oci.image.layer.v1.tar+gzip", manifest.path("layers").get(0).path("mediaType").asText());
         JsonNode annotations = manifest.path("annotations");
         assertEquals("sha256:" + "b".repeat(64), annotations.path(AdapterLabels.BASE_MODEL_DIGEST).asText());
-        assertEquals("sha256:" + "d".repeat(64), annotations.path(AdapterLabels.DATASET_DIGEST).asText());
-        assertEquals("sha256:" + "5".repeat(64), annotations.path(AdapterLabels.SPEC_DIGEST).asText());
         assertEquals("v0", annotations.path(AdapterLabels.PARENT).asText());
-        assertEquals("1.5", annotations.path(AdapterLabels.METRIC_PREFIX + "loss").asText());
         assertEquals("2026-11-29T12:00:00Z", annotations.path(AdapterLabels.CREATED).asText());
         JsonNode config = JSON.readTree(blob(layout, manifest.path("config").path("digest").asText()));
-        assertEquals(annotations, config.path("config").path("Labels"));
+        JsonNode labels = config.path("config").path("Labels");
+        assertEquals("sha256:" + "b".repeat(64), labels.path(AdapterLabels.BASE_MODEL_DIGEST).asText());
+        assertEquals("sha256:" + "d".repeat(64), labels.path(AdapterLabels.DATASET_DIGEST).asText());
+        assertEquals("sha256:" + "5".repeat(64), labels.path(AdapterLabels.SPEC_DIGEST).asText());
+        assertEquals("v0", labels.path(AdapterLabels.PARENT).asText());
+        assertEquals("1.5", labels.path(AdapterLabels.METRIC_PREFIX + "loss").asText());
+        assertEquals("1.75", labels.path(AdapterLabels.METRIC_PREFIX + "evalLoss").asText());
+        assertEquals("2026-11-29T12:00:00Z", labels.path(AdapterLabels.CREATED).asText());
         assertEquals("2026-11-29T12:00:00Z", config.path("created").asText());
+        assertEquals("linux", config.path("os").asText());
 
         List<String> names = new ArrayList<>();
         byte[] layer = blob(layout, manifest.path("layers").get(0).path("digest").asText());
@@ -179,6 +184,25 @@ class AdapterImagesTest {
             assertEquals(Math.sqrt(ny), t.normB(), 1e-9);
             assertEquals(Math.sqrt(nd), t.normOfDifference(), 1e-9);
         }
+    }
+
+    @Test
+    void imageAddsUnderTwoKilobytesToTheCompressedAdapter() throws Exception {
+        Path adapter = TestAdapters.writeSized(tmp.resolve("a"), 7, 12, 768, 8, TestAdapters.metadata("v1", 1.0));
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(Files.readAllBytes(adapter.resolve("adapter_config.json")));
+            out.write(Files.readAllBytes(adapter.resolve("adapter_model.safetensors")));
+        }
+        long t0 = System.nanoTime();
+        AdapterImages.Built image = AdapterImages.build(adapter);
+        long buildMs = (System.nanoTime() - t0) / 1_000_000;
+        long imageBytes = image.layer().bytes().length + image.config().length + image.manifest().length;
+        long overhead = imageBytes - gz.size();
+        System.out.printf("adapter-image size: adapter %d B, gzip(adapter) %d B, image %d B (layer %d, config %d,"
+                + " manifest %d), overhead %d B, build %d ms%n", image.adapterBytes(), gz.size(), imageBytes,
+                image.layer().bytes().length, image.config().length, image.manifest().length, overhead, buildMs);
+        assertTrue(overhead < 2048, "image overhead " + overhead + " B");
     }
 
     @Test

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             DataCommand.class,
             CheckpointsCommand.class,
+            AdaptersCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SpindleCli implements Runnable {

@@ -71,7 +71,7 @@ public final class AdapterImages {
             try {
                 files.put(name, Files.readAllBytes(file));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot read " + file, e);
             }
             adapterBytes += files.get(name).length;
         }
@@ -132,7 +132,7 @@ public final class AdapterImages {
                 Files.write(outDir.resolve(file.getKey()), file.getValue());
             }
         } catch (IOException e) {
-            throw new AdapterImageException("cannot write the adapter into " + outDir + ": " + e.getMessage(), e);
+            throw new AdapterImageException("cannot write the adapter into " + outDir, e);
         }
         AdapterMetadataJson.write(outDir, loaded.image().metadata());
         return loaded.image();

@@ -82,7 +82,7 @@ final class AdapterLayer {
                 }
             }
         } catch (IOException e) {
-            throw new AdapterImageException("the adapter layer is not a readable tar.gz: " + e.getMessage(), e);
+            throw new AdapterImageException("the adapter layer is not a readable tar.gz", e);
         }
         for (String name : FILES) {
             if (!files.containsKey(name)) {

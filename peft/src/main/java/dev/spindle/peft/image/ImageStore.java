@@ -59,7 +59,7 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
         try (InputStream in = blob(digest)) {
             return in.readAllBytes();
         } catch (IOException e) {
-            throw new AdapterImageException("cannot read blob " + digest + " of " + ref + ": " + e.getMessage(), e);
+            throw new AdapterImageException("cannot read blob " + digest + " of " + ref, e);
         }
     }
 
@@ -67,10 +67,9 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
     final <T> T call(String what, Supplier<T> action) {
         try {
             return action.get();
-        } catch (OrasException e) {
-            throw new AdapterImageException("cannot " + what + ": " + e.getMessage(), e);
-        } catch (UncheckedIOException e) {
-            throw new AdapterImageException("cannot " + what + ": " + e.getMessage(), e);
+        } catch (OrasException | UncheckedIOException e) {
+            // The cause's message is not repeated here: the CLI prints the chain of causes once.
+            throw new AdapterImageException("cannot " + what, e);
         }
     }
 
@@ -117,7 +116,7 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
                 if (e.getStatusCode() != null && e.getStatusCode() == 404) {
                     return List.of();
                 }
-                throw new AdapterImageException("cannot list the tags of " + ref + ": " + e.getMessage(), e);
+                throw new AdapterImageException("cannot list the tags of " + ref, e);
             }
         }
     }

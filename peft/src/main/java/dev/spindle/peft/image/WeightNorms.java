@@ -42,7 +42,7 @@ final class WeightNorms {
             list = NDList.decode(manager, safetensors);
         } catch (RuntimeException e) {
             throw new AdapterImageException("the weights of adapter " + which
-                    + " are not a readable safetensors file: " + e.getMessage(), e);
+                    + " are not a readable safetensors file", e);
         }
         Map<String, NDArray> byName = new LinkedHashMap<>();
         for (NDArray array : list) {

@@ -1,6 +1,7 @@
 package dev.spindle.peft.image;
 
 import dev.spindle.peft.AdapterMetadata;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -39,8 +40,9 @@ public record AdapterImage(
         Objects.requireNonNull(digest, "digest");
         Objects.requireNonNull(adapterConfig, "adapterConfig");
         Objects.requireNonNull(metadata, "metadata");
-        fileBytes = Map.copyOf(new TreeMap<>(fileBytes));
-        labels = Map.copyOf(new TreeMap<>(labels));
+        // Sorted, so listings and inspections print in a stable order.
+        fileBytes = Collections.unmodifiableSortedMap(new TreeMap<>(fileBytes));
+        labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
     }
 
     /** Manifest, config and layer together: what a pull transfers. */

@@ -170,12 +170,17 @@ final class AdaptersCommand implements Runnable {
             out.println(d.config().isEmpty() ? "config: identical" : "config:");
             d.config().forEach(f -> out.printf("  %-28s %s -> %s%n", f.name(), f.a(), f.b()));
             out.println("metrics:");
-            d.metrics().forEach(m -> out.printf("  %-28s %s -> %s%n", m.name(), m.a(), m.b()));
-            out.printf("tensors: %-60s %12s %12s %12s%n", "", "|A|", "|B|", "|A-B|");
+            d.metrics().forEach(m -> out.printf("  %-28s %s -> %s%n", m.name(), orDash(m.a()), orDash(m.b())));
+            out.println("tensors (L2 norms):");
+            out.printf("  %-67s %12s %12s %12s%n", "name", "|A|", "|B|", "|A-B|");
             d.tensors().forEach(t -> out.printf("  %-67s %12.6g %12.6g %12.6g%n", t.name(), t.normA(), t.normB(),
                     t.normOfDifference()));
             return SpindleCli.OK;
         }
+    }
+
+    static String orDash(Object value) {
+        return value == null ? "-" : value.toString();
     }
 
     static String shortDigest(String digest) {

@@ -67,10 +67,23 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
     final <T> T call(String what, Supplier<T> action) {
         try {
             return action.get();
-        } catch (OrasException | UncheckedIOException e) {
+        } catch (OrasException e) {
             // The cause's message is not repeated here: the CLI prints the chain of causes once.
+            throw new AdapterImageException("cannot " + what + (refusedCredentials(e) ? CREDENTIALS_HINT : ""), e);
+        } catch (UncheckedIOException e) {
             throw new AdapterImageException("cannot " + what, e);
         }
+    }
+
+    /** Said when a registry answers 401: ORAS's own words for it ("Invalid WWW-Authenticate header") do not say what to do. */
+    static final String CREDENTIALS_HINT = ": the registry refused access (no or wrong credentials); set "
+            + RegistryCredentials.USERNAME_VAR + " and " + RegistryCredentials.PASSWORD_VAR
+            + ", or log in so the Docker config file holds this registry (docker login, az acr login)";
+
+    private static boolean refusedCredentials(OrasException e) {
+        String message = String.valueOf(e.getMessage());
+        return Integer.valueOf(401).equals(e.getStatusCode()) || message.contains("WWW-Authenticate")
+                || message.contains("UNAUTHORIZED");
     }
 
     static final class InRegistry extends ImageStore {
@@ -116,7 +129,8 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
                 if (e.getStatusCode() != null && e.getStatusCode() == 404) {
                     return List.of();
                 }
-                throw new AdapterImageException("cannot list the tags of " + ref, e);
+                throw new AdapterImageException("cannot list the tags of " + ref
+                        + (refusedCredentials(e) ? CREDENTIALS_HINT : ""), e);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.spindle.peft.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -29,6 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 class AdapterImagesRegistryIT {
 
     static final String REGISTRY = "127.0.0.1:5000";
+    /** A registry with basic auth; {@code .ci/run} creates this user. */
+    static final String AUTH_REGISTRY = "127.0.0.1:5001";
+    static final String USER = "spindle-ci";
+    static final String PASSWORD = "spindle-ci-password";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -39,15 +44,63 @@ class AdapterImagesRegistryIT {
     private final String repository = "spindle-it/chat-" + Long.toHexString(System.nanoTime());
 
     @BeforeAll
-    static void registryIsRunning() {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + REGISTRY + "/v2/")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), "GET /v2/ on " + REGISTRY);
-        } catch (IOException | InterruptedException e) {
-            fail("no OCI registry on " + REGISTRY + " (" + e + "): run the tests through .ci/run, which installs"
-                    + " Debian's docker-registry and serves it there, or start one the same way");
+    static void registriesAreRunning() {
+        for (String registry : List.of(REGISTRY, AUTH_REGISTRY)) {
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + registry + "/v2/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(registry.equals(REGISTRY) ? 200 : 401, r.statusCode(), "GET /v2/ on " + registry);
+            } catch (IOException | InterruptedException e) {
+                fail("no OCI registry on " + registry + " (" + e + "): run the tests through .ci/run, which installs"
+                        + " Debian's docker-registry and serves it there (5001 with basic auth), or start them the same way");
+            }
         }
+    }
+
+    @Test
+    void authenticatedRegistryTakesEnvironmentCredentials() throws Exception {
+        ImageRef ref = ImageRef.parse(AUTH_REGISTRY + "/" + repository + ":v1");
+        Path a = TestAdapters.write(tmp.resolve("a"), 1, 4, TestAdapters.metadata(null, 2.0));
+        AdapterImages withEnv = AdapterImages.client(Map.of(
+                RegistryCredentials.USERNAME_VAR, USER, RegistryCredentials.PASSWORD_VAR, PASSWORD));
+        PushResult pushed = withEnv.push(a, ref, false);
+        assertEquals(PushResult.Outcome.PUSHED, pushed.outcome());
+        assertEquals(pushed.digest(), withEnv.inspect(ref).digest());
+        assertFalse(pushed.toString().contains(PASSWORD));
+
+        AdapterImageException anonymous = assertThrows(AdapterImageException.class, () -> images.inspect(ref));
+        assertTrue(anonymous.getMessage().endsWith(ImageStore.CREDENTIALS_HINT), chain(anonymous));
+        AdapterImages wrong = AdapterImages.client(Map.of(
+                RegistryCredentials.USERNAME_VAR, USER, RegistryCredentials.PASSWORD_VAR, "wrong-" + PASSWORD));
+        AdapterImageException refused = assertThrows(AdapterImageException.class, () -> wrong.push(a, ref.withTag("v2"), false));
+        assertTrue(refused.getMessage().endsWith(ImageStore.CREDENTIALS_HINT), chain(refused));
+        java.io.StringWriter trace = new java.io.StringWriter();
+        refused.printStackTrace(new java.io.PrintWriter(trace));
+        assertFalse(trace.toString().contains(PASSWORD), trace.toString());
+    }
+
+    @Test
+    void authenticatedRegistryTakesDockerConfigCredentials() throws Exception {
+        Path docker = java.nio.file.Files.createDirectories(tmp.resolve("docker"));
+        String auth = java.util.Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        java.nio.file.Files.writeString(docker.resolve("config.json"),
+                "{\"auths\":{\"" + AUTH_REGISTRY + "\":{\"auth\":\"" + auth + "\"}}}");
+        AdapterImages withConfig = AdapterImages.client(Map.of(RegistryCredentials.DOCKER_CONFIG_VAR, docker.toString()));
+        ImageRef ref = ImageRef.parse(AUTH_REGISTRY + "/" + repository + ":v1");
+        Path a = TestAdapters.write(tmp.resolve("a"), 3, 4, TestAdapters.metadata(null, 2.0));
+        assertEquals(PushResult.Outcome.PUSHED, withConfig.push(a, ref, false).outcome());
+        Path out = tmp.resolve("pulled");
+        withConfig.pull(ref, out);
+        assertEquals(TestAdapters.sha256(a.resolve("adapter_model.safetensors")),
+                TestAdapters.sha256(out.resolve("adapter_model.safetensors")));
+    }
+
+    private static String chain(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            text.append(t.getMessage()).append(" | ");
+        }
+        return text.toString();
     }
 
     @Test

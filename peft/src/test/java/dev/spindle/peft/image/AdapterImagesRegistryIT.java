@@ -165,19 +165,23 @@ class AdapterImagesRegistryIT {
 
     @Test
     void measuresPushAndPullTimes() throws Exception {
-        // A LoRA adapter of realistic size: rank 8 on qkv and proj of a 12-layer, 768-wide model, about 4 MB.
+        // A LoRA adapter of realistic size: rank 8 on qkv and proj of a 12-layer, 768-wide model, 1.8 MB.
         Path adapter = TestAdapters.writeSized(tmp.resolve("big"), 7, 12, 768, 8, TestAdapters.metadata(null, 1.0));
-        for (ImageRef ref : List.of(ImageRef.parse(REGISTRY + "/" + repository + ":big"),
-                ImageRef.parse("oci-layout:" + tmp.resolve("layout") + ":big"))) {
-            long t0 = System.nanoTime();
-            PushResult pushed = images.push(adapter, ref, false);
-            long t1 = System.nanoTime();
-            images.pull(ref, tmp.resolve("pulled-" + (ref.isLayout() ? "layout" : "registry")));
-            long t2 = System.nanoTime();
-            System.out.printf("adapter-image %s: adapter %d B, image %d B, push %d ms, pull %d ms%n",
-                    ref.isLayout() ? "layout" : "registry", pushed.adapterBytes(), pushed.imageBytes(),
-                    TimeUnit.NANOSECONDS.toMillis(t1 - t0), TimeUnit.NANOSECONDS.toMillis(t2 - t1));
-            assertTrue(t2 - t0 < TimeUnit.SECONDS.toNanos(30), "push and pull of 4 MB took over 30 s");
+        // Three rounds per destination, each to a new tag: the first includes class loading and
+        // connection set-up, the later ones are the steady state of a long-lived process.
+        for (int round = 0; round < 3; round++) {
+            for (ImageRef ref : List.of(ImageRef.parse(REGISTRY + "/" + repository + ":big" + round),
+                    ImageRef.parse("oci-layout:" + tmp.resolve("layout") + ":big" + round))) {
+                long t0 = System.nanoTime();
+                PushResult pushed = images.push(adapter, ref, false);
+                long t1 = System.nanoTime();
+                images.pull(ref, tmp.resolve("pulled-" + round + (ref.isLayout() ? "-layout" : "-registry")));
+                long t2 = System.nanoTime();
+                System.out.printf("adapter-image %s round %d: adapter %d B, image %d B, push %d ms, pull %d ms%n",
+                        ref.isLayout() ? "layout" : "registry", round, pushed.adapterBytes(), pushed.imageBytes(),
+                        TimeUnit.NANOSECONDS.toMillis(t1 - t0), TimeUnit.NANOSECONDS.toMillis(t2 - t1));
+                assertTrue(t2 - t0 < TimeUnit.SECONDS.toNanos(30), "push and pull of 1.8 MB took over 30 s");
+            }
         }
     }
 

@@ -97,7 +97,7 @@ public final class AdapterImages {
         requireTag(ref);
         Built image = build(adapterDir);
         long imageBytes = image.manifest().length + image.config().length + image.layer().bytes().length;
-        ImageStore store = ImageStore.open(ref, auth);
+        ImageStore store = ImageStore.forWriting(ref, auth);
         Optional<String> existing = store.tagDigest(ref.tag());
         if (existing.isPresent() && existing.get().equals(image.digest())) {
             return new PushResult(ref, image.digest(), PushResult.Outcome.UNCHANGED, imageBytes, image.adapterBytes());
@@ -125,7 +125,7 @@ public final class AdapterImages {
                         + ": pull into a new or empty directory");
             }
         }
-        Loaded loaded = load(ImageStore.open(ref, auth), ref.tag());
+        Loaded loaded = loadVersion(ref);
         try {
             Files.createDirectories(outDir);
             for (Map.Entry<String, byte[]> file : loaded.files().entrySet()) {
@@ -141,12 +141,12 @@ public final class AdapterImages {
     /** The manifest, config, sizes and labels of one version. */
     public AdapterImage inspect(ImageRef ref) {
         requireTag(ref);
-        return load(ImageStore.open(ref, auth), ref.tag()).image();
+        return loadVersion(ref).image();
     }
 
     /** Every version (tag) of the repository {@code repo} names, sorted by tag; its tag, if any, is ignored. */
     public List<AdapterImage> list(ImageRef repo) {
-        ImageStore store = ImageStore.open(repo, auth);
+        ImageStore store = ImageStore.forReading(repo, auth);
         List<AdapterImage> versions = new ArrayList<>();
         for (String tag : store.tags()) {
             versions.add(load(store, tag).image());
@@ -158,8 +158,8 @@ public final class AdapterImages {
     public AdapterDiff diff(ImageRef a, ImageRef b) {
         requireTag(a);
         requireTag(b);
-        Loaded x = load(ImageStore.open(a, auth), a.tag());
-        Loaded y = load(ImageStore.open(b, auth), b.tag());
+        Loaded x = loadVersion(a);
+        Loaded y = loadVersion(b);
         List<AdapterDiff.Field> fields = new ArrayList<>();
         JsonNode cx = json(x.image().adapterConfig(), a);
         JsonNode cy = json(y.image().adapterConfig(), b);
@@ -186,6 +186,17 @@ public final class AdapterImages {
     }
 
     private record Loaded(AdapterImage image, Map<String, byte[]> files) {}
+
+    /** Loads the version {@code ref} names; a tag that does not exist is bad input, named with the ones that do. */
+    private Loaded loadVersion(ImageRef ref) {
+        ImageStore store = ImageStore.forReading(ref, auth);
+        List<String> tags = store.tags();
+        if (!tags.contains(ref.tag())) {
+            throw new IllegalArgumentException(ref + ": no such version; the repository holds "
+                    + (tags.isEmpty() ? "none" : String.join(", ", tags)));
+        }
+        return load(store, ref.tag());
+    }
 
     private static Loaded load(ImageStore store, String tag) {
         ImageRef ref = store.ref.withTag(tag);

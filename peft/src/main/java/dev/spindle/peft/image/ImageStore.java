@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +31,18 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
         this.ref = ref;
     }
 
-    static ImageStore open(ImageRef ref, AuthProvider auth) {
+    /** A store to push to: a missing layout directory is created. */
+    static ImageStore forWriting(ImageRef ref, AuthProvider auth) {
         return ref.isLayout() ? new InLayout(ref) : new InRegistry(ref, auth);
+    }
+
+    /** A store to read from: a missing layout directory is an error, not silently created. */
+    static ImageStore forReading(ImageRef ref, AuthProvider auth) {
+        if (ref.isLayout() && !Files.isRegularFile(ref.layoutDir().resolve("index.json"))) {
+            throw new IllegalArgumentException("no OCI image layout at " + ref.layoutDir()
+                    + " (no index.json): push an adapter there first, or check the path");
+        }
+        return forWriting(ref, auth);
     }
 
     /** The digest the tag names, or empty if the tag (or the repository) does not exist. */

@@ -214,6 +214,23 @@ class AdapterImagesTest {
         assertTrue(e.getMessage().contains("adapter_model.safetensors") && e.getMessage().contains(adapter.toString()));
     }
 
+    @Test
+    void aMissingVersionIsNamedWithTheExistingOnes() throws Exception {
+        ImageRef repo = ImageRef.parseRepository("oci-layout:" + tmp.resolve("layout"));
+        images.push(TestAdapters.write(tmp.resolve("1"), 1, 4, TestAdapters.metadata(null, 2.0)), repo.withTag("v1"), false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> images.inspect(repo.withTag("v9")));
+        assertTrue(e.getMessage().contains(":v9: no such version") && e.getMessage().endsWith("holds v1"), e.getMessage());
+    }
+
+    @Test
+    void readingAMissingLayoutIsAnErrorAndCreatesNothing() {
+        Path missing = tmp.resolve("nowhere");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> images.list(ImageRef.parseRepository("oci-layout:" + missing)));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+        assertTrue(Files.notExists(missing));
+    }
+
     private static byte[] blob(Path layout, String digest) throws Exception {
         return Files.readAllBytes(layout.resolve("blobs/sha256").resolve(digest.substring("sha256:".length())));
     }

@@ -80,7 +80,7 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
             return action.get();
         } catch (OrasException e) {
             // The cause's message is not repeated here: the CLI prints the chain of causes once.
-            throw new AdapterImageException("cannot " + what + (refusedCredentials(e) ? CREDENTIALS_HINT : ""), e);
+            throw new AdapterImageException("cannot " + what + hint(e), e);
         } catch (UncheckedIOException e) {
             throw new AdapterImageException("cannot " + what, e);
         }
@@ -90,6 +90,30 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
     static final String CREDENTIALS_HINT = ": the registry refused access (no or wrong credentials); set "
             + RegistryCredentials.USERNAME_VAR + " and " + RegistryCredentials.PASSWORD_VAR
             + ", or log in so the Docker config file holds this registry (docker login, az acr login)";
+
+    /** What the user can act on, where ORAS's message does not say it (a refused login, no connection). */
+    final String hint(OrasException e) {
+        if (refusedCredentials(e)) {
+            return CREDENTIALS_HINT;
+        }
+        List<Throwable> chain = new java.util.ArrayList<>();
+        for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
+            chain.add(t);
+        }
+        // Java's HttpClient wraps an unresolvable host in a ConnectException: look for the host first.
+        if (chain.stream().anyMatch(t -> t instanceof java.net.UnknownHostException
+                || t instanceof java.nio.channels.UnresolvedAddressException)) {
+            return ": unknown host " + ref.registry() + "; check the registry name";
+        }
+        if (chain.stream().anyMatch(t -> t instanceof java.net.ConnectException)) {
+            return ": nothing answers at " + ref.registry() + " (connection refused); check the address,"
+                    + " or start the registry (.ci/run starts one on 127.0.0.1:5000 for the tests)";
+        }
+        if (chain.stream().anyMatch(t -> t instanceof java.net.http.HttpTimeoutException)) {
+            return ": " + ref.registry() + " did not answer in time";
+        }
+        return "";
+    }
 
     private static boolean refusedCredentials(OrasException e) {
         String message = String.valueOf(e.getMessage());
@@ -140,8 +164,7 @@ abstract sealed class ImageStore permits ImageStore.InRegistry, ImageStore.InLay
                 if (e.getStatusCode() != null && e.getStatusCode() == 404) {
                     return List.of();
                 }
-                throw new AdapterImageException("cannot list the tags of " + ref
-                        + (refusedCredentials(e) ? CREDENTIALS_HINT : ""), e);
+                throw new AdapterImageException("cannot list the tags of " + ref + hint(e), e);
             }
         }
     }

@@ -30,6 +30,7 @@ class RegistryCredentialsTest {
         AdapterImageException e = assertThrows(AdapterImageException.class,
                 () -> images.push(adapter, ImageRef.parse("127.0.0.1:9/adapters/chat:v1"), false));
         assertSecretAbsent(e);
+        assertTrue(e.getMessage().contains("nothing answers at 127.0.0.1:9"), e.getMessage());
     }
 
     @Test

@@ -6,7 +6,7 @@ import dev.spindle.checkpoint.ParametersDigest;
 import dev.spindle.model.Model;
 import dev.spindle.peft.AdapterMetadata;
 import dev.spindle.peft.format.AdapterFiles;
-import dev.spindle.peft.format.AdapterMetadataJson;
+import dev.spindle.peft.AdapterMetadataJson;
 import dev.spindle.peft.format.PeftAdapterConfig;
 import dev.spindle.peft.lora.LoraAdapter;
 import dev.spindle.peft.lora.LoraConfig;

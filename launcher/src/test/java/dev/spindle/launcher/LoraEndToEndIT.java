@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.VerifyResult;
 import dev.spindle.peft.AdapterMetadata;
-import dev.spindle.peft.format.AdapterMetadataJson;
+import dev.spindle.peft.AdapterMetadataJson;
 import dev.spindle.spec.SpecWriter;
 import dev.spindle.train.TrainListener;
 import java.io.IOException;

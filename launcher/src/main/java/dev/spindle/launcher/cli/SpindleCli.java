@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             DataCommand.class,
             CheckpointsCommand.class,
+            AdaptersCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SpindleCli implements Runnable {
@@ -88,7 +89,9 @@ public final class SpindleCli implements Runnable {
     private static String describe(Throwable e) {
         StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
         for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            text.append(": ").append(cause.getMessage());
+            if (cause.getMessage() != null && !cause.getMessage().isBlank()) {  // network causes often have none
+                text.append(": ").append(cause.getMessage());
+            }
         }
         return text.toString();
     }

@@ -1,6 +1,8 @@
 package dev.spindle.model;
 
 import ai.djl.ndarray.NDManager;
+import java.util.Objects;
+import java.util.function.BiFunction;
 
 /**
  * One kind of model that a job spec can name, with the record its {@code spec.model.config} node
@@ -26,4 +28,31 @@ public interface Architecture<C extends Record> {
      * engine's random generator (seed it first with {@code Engine.getInstance().setRandomSeed}).
      */
     Model create(C config, NDManager manager);
+
+    /**
+     * An architecture from its name, config record and constructor, e.g.
+     * {@code Architecture.of("mlp", MlpConfig.class, Mlp::new)}.
+     */
+    static <C extends Record> Architecture<C> of(String name, Class<C> configType,
+            BiFunction<C, NDManager, ? extends Model> factory) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(configType, "configType");
+        Objects.requireNonNull(factory, "factory");
+        return new Architecture<>() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Class<C> configType() {
+                return configType;
+            }
+
+            @Override
+            public Model create(C config, NDManager manager) {
+                return factory.apply(config, manager);
+            }
+        };
+    }
 }

@@ -32,22 +32,7 @@ public final class Gpt implements Model {
     public static final String NAME = "gpt";
 
     /** The architecture for {@link dev.spindle.model.ModelRegistry}. */
-    public static final Architecture<GptConfig> ARCHITECTURE = new Architecture<>() {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public Class<GptConfig> configType() {
-            return GptConfig.class;
-        }
-
-        @Override
-        public Model create(GptConfig config, NDManager manager) {
-            return new Gpt(config, manager);
-        }
-    };
+    public static final Architecture<GptConfig> ARCHITECTURE = Architecture.of(NAME, GptConfig.class, Gpt::new);
 
     private final GptConfig config;
     private final NDManager manager;

@@ -29,22 +29,7 @@ public final class Mlp implements Model {
     public static final String NAME = "mlp";
 
     /** The architecture for {@link dev.spindle.model.ModelRegistry}. */
-    public static final Architecture<MlpConfig> ARCHITECTURE = new Architecture<>() {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public Class<MlpConfig> configType() {
-            return MlpConfig.class;
-        }
-
-        @Override
-        public Model create(MlpConfig config, NDManager manager) {
-            return new Mlp(config, manager);
-        }
-    };
+    public static final Architecture<MlpConfig> ARCHITECTURE = Architecture.of(NAME, MlpConfig.class, Mlp::new);
 
     private final MlpConfig config;
     private final NDManager manager;

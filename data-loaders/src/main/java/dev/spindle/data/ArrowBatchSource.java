@@ -164,6 +164,11 @@ public final class ArrowBatchSource implements BatchSource {
         return peeked != END && !(peeked instanceof Failure);
     }
 
+    /** {@code sha256:<hex>} of the dataset's files, sizes and unit layout: what this loader reads. */
+    public String datasetDigest() {
+        return "sha256:" + dataset.digest();
+    }
+
     /** Total time {@link #next} spent waiting for data: on the queue, or reading when prefetch is 0. */
     public long waitNanos() {
         return waitNanos;

@@ -105,4 +105,16 @@ public final class DataLoaders {
         throw new IllegalArgumentException("waitNanos needs a source from DataLoaders.open, got "
                 + (source == null ? "null" : source.getClass().getName()));
     }
+
+    /**
+     * {@code sha256:<hex>} identifying the dataset a loader from {@link #open} reads: its files, their
+     * sizes and unit layout (the same digest its cursors are tied to).
+     */
+    public static String datasetDigest(BatchSource source) {
+        if (source instanceof ArrowBatchSource a) {
+            return a.datasetDigest();
+        }
+        throw new IllegalArgumentException("datasetDigest needs a source from DataLoaders.open, got "
+                + (source == null ? "null" : source.getClass().getName()));
+    }
 }

@@ -14,7 +14,11 @@ import dev.spindle.model.Model;
 import dev.spindle.model.ModelRegistry;
 import dev.spindle.model.WeightLoader;
 import dev.spindle.model.gpt.TextSampler;
+import dev.spindle.peft.image.AdapterImages;
+import dev.spindle.peft.image.ImageRef;
+import dev.spindle.peft.image.PushResult;
 import dev.spindle.spec.JobSpec;
+import dev.spindle.spec.OutputSpec;
 import dev.spindle.spec.PeftSpec;
 import dev.spindle.spec.SpecWriter;
 import dev.spindle.train.BatchSource;
@@ -138,9 +142,11 @@ final class LocalTraining {
                 }
                 TrainResult result = trainer.run(start, options.stopAt(), options.stopRequested());
                 if (lora != null) {
-                    Path adapter = lora.writeIfDone(runDir, result, digest, parentDir(plan, job.spec().peft()));
+                    Path adapter = lora.writeIfDone(runDir, result, digest, DataLoaders.datasetDigest(batches),
+                            parentDir(plan, job.spec().peft()));
                     if (adapter != null) {
                         options.listeners().forEach(l -> l.onNote("adapter written to " + adapter));
+                        pushAdapter(job, plan, adapter, options);
                     }
                 }
                 Optional<String> sample = Optional.empty();
@@ -154,6 +160,26 @@ final class LocalTraining {
                         result.lastCheckpoint().map(CheckpointInfo::parametersDigest), sample, checkpoints);
             }
         }
+    }
+
+    /** Publishes the finished adapter where {@code spec.output.adapter.image} says, if it says. */
+    private static void pushAdapter(JobSpec job, JobPlan plan, Path adapter, TrainOptions options) {
+        OutputSpec output = job.spec().output();
+        if (output == null || output.adapter() == null || output.adapter().image() == null) {
+            return;
+        }
+        String image = output.adapter().image();
+        // A relative layout folder resolves against the job file's folder, like every other path.
+        String prefix = "oci-layout:";
+        if (image.startsWith(prefix)) {
+            int tag = image.lastIndexOf(':');
+            String dir = image.substring(prefix.length(), tag > prefix.length() ? tag : image.length());
+            image = prefix + plan.paths().resolve(dir) + (tag > prefix.length() ? image.substring(tag) : "");
+        }
+        PushResult pushed = AdapterImages.client().push(adapter, ImageRef.parse(image), false);
+        String line = "adapter image " + image + " " + pushed.outcome().name().toLowerCase(java.util.Locale.ROOT)
+                + " (" + pushed.digest() + ")";
+        options.listeners().forEach(l -> l.onNote(line));
     }
 
     private static Path parentDir(JobPlan plan, PeftSpec peft) {

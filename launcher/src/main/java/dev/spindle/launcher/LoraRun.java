@@ -92,7 +92,8 @@ final class LoraRun implements TrainListener {
      *
      * @return the folder, or {@code null} when the run stopped early (a resume writes it)
      */
-    Path writeIfDone(Path runDir, TrainResult result, String specDigest, Path parentDir) throws IOException {
+    Path writeIfDone(Path runDir, TrainResult result, String specDigest, String datasetDigest, Path parentDir)
+            throws IOException {
         if (result.stoppedEarly()) {
             return null;
         }
@@ -109,7 +110,7 @@ final class LoraRun implements TrainListener {
         // the last checkpoint's commit time: fixed by the run, so writing or pushing again gives the same record
         Instant createdAt = result.lastCheckpoint().map(CheckpointInfo::createdAt)
                 .orElseThrow(() -> new IllegalStateException("a finished LoRA run has a final checkpoint"));
-        AdapterMetadataJson.write(dir, new AdapterMetadata("sha256:" + baseDigest, null, specDigest, metrics,
+        AdapterMetadataJson.write(dir, new AdapterMetadata("sha256:" + baseDigest, datasetDigest, specDigest, metrics,
                 parentVersion(parentDir), createdAt));
         return dir;
     }

@@ -12,6 +12,9 @@ import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.VerifyResult;
 import dev.spindle.peft.AdapterMetadata;
 import dev.spindle.peft.AdapterMetadataJson;
+import dev.spindle.peft.image.AdapterImage;
+import dev.spindle.peft.image.AdapterImages;
+import dev.spindle.peft.image.ImageRef;
 import dev.spindle.spec.SpecWriter;
 import dev.spindle.train.TrainListener;
 import java.io.IOException;
@@ -80,10 +83,13 @@ class LoraEndToEndIT {
 
         Path lora = loraJob();
         List<String> notes = new ArrayList<>();
-        RunSummary straight = train(lora, List.of(), "straight", false, Long.MAX_VALUE, notes);
+        RunSummary straight = train(lora, List.of("spec.output.adapter.image=oci-layout:images:v1"), "straight",
+                false, Long.MAX_VALUE, notes);
         assertEquals(16, straight.result().finalStep());
         assertTrue(notes.get(0).startsWith("LoRA r=4 on 4 modules: 2,304 of 36,512 parameters train (6.31%)"), notes.toString());
-        assertTrue(notes.get(notes.size() - 1).startsWith("adapter written to "), notes.toString());
+        assertTrue(notes.get(notes.size() - 2).startsWith("adapter written to "), notes.toString());
+        assertTrue(notes.get(notes.size() - 1).startsWith("adapter image oci-layout:" + dir.resolve("images") + ":v1 pushed"),
+                notes.toString());
 
         RunSummary first = train(lora, List.of(), "resumed", false, 6, new ArrayList<>());
         assertTrue(first.result().stoppedEarly());
@@ -120,10 +126,15 @@ class LoraEndToEndIT {
         assertTrue(adapterNames.contains("base_model.model.transformer.h.1.mlp.c_fc.lora_B.weight"), adapterNames.toString());
         AdapterMetadata metadata = AdapterMetadataJson.read(adapter);
         assertEquals("sha256:" + base, metadata.baseModelDigest());
-        assertEquals(SpecWriter.digest(Spindle.load(lora, List.of())), metadata.specDigest());
+        assertEquals(SpecWriter.digest(Spindle.load(lora, List.of("spec.output.adapter.image=oci-layout:images:v1"))),
+                metadata.specDigest());
         assertEquals(straight.result().finalLoss(), metadata.metrics().get("loss"), 1e-12);
         assertTrue(metadata.metrics().containsKey("evalLoss"), metadata.metrics().toString());
         assertNull(metadata.parentVersion());
+        assertTrue(metadata.datasetDigest().startsWith("sha256:"), metadata.datasetDigest());
+        // spec.output.adapter.image: the finished adapter was published with the same record
+        AdapterImage image = AdapterImages.client().inspect(ImageRef.parse("oci-layout:" + dir.resolve("images") + ":v1"));
+        assertEquals(metadata, image.metadata());
         assertEquals(CheckpointStore.open(dir.resolve("straight/checkpoints"), 10).latest().orElseThrow().createdAt(),
                 metadata.createdAt());
     }

@@ -20,7 +20,6 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
@@ -57,8 +56,7 @@ final class ParquetFormat implements DatasetFormat {
     }
 
     private static ParquetFileReader reader(DatasetFiles.DataFile file) throws IOException {
-        HadoopInputFile input = HadoopInputFile.fromPath(file.path(), DatasetFiles.conf());
-        return ParquetFileReader.open(input, ParquetReadOptions.builder().build());
+        return ParquetFileReader.open(new RetryingInputFile(file), ParquetReadOptions.builder().build());
     }
 
     @Override

@@ -57,20 +57,8 @@ if [[ $blas != *openblas* ]]; then
   exit 1
 fi
 
-# Build once; the classpath is cached beside the module's classes and redone when a pom changes.
-classpath_file=bench/target/classpath.txt
-goals=(package)
-if [[ ! -s $classpath_file || pom.xml -nt $classpath_file || bench/pom.xml -nt $classpath_file ]]; then
-  goals+=(dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
-fi
-echo "== building bench (mvn ${goals[0]})"
-mvn -B -q -o -pl bench -am "${goals[@]}" -DskipTests
-cp="bench/target/classes:$(cat "$classpath_file")"
-
-export DJL_OFFLINE=true OPT_OUT_TRACKING=true MKL_CBWR=AUTO,STRICT
-export DJL_CACHE_DIR=${DJL_CACHE_DIR:-$HOME/.cache/spindle/djl}
-java_cmd=(java --add-opens=java.base/java.nio=ALL-UNNAMED -Dai.djl.offline=true
-  -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 -cp "$cp")
+# shellcheck source=bench/bench-java.sh
+source bench/bench-java.sh
 
 # Pulls median_ms out of a RESULT line; fails loudly if the tool printed none.
 median_of() {

@@ -146,11 +146,13 @@ public final class LoraAdapter implements LinearHook {
         if (training && config.dropout() > 0) {
             x = x.getNDArrayInternal().dropout(x, (float) config.dropout(), true).singletonOrThrow();
         }
-        // linear() computes x A^T without materialising the transpose, in the input's manager
+        // linear() computes x A^T without materialising the transpose, in the input's manager.
         NDArray down = x.getNDArrayInternal().linear(x, pair[0], null).singletonOrThrow();
-        NDArray up = down.getNDArrayInternal().linear(down, pair[1], null).singletonOrThrow();
-        // Scalars.of, not mul(Number): autograd keeps the operand for backward (see Scalars)
-        return output.add(up.mul(Scalars.of(up, config.scale())));
+        // The scale goes onto B ([out, r], small) rather than onto the [batch, time, out] product, and
+        // the base output rides in as linear()'s bias: one matmul-and-add instead of three full-size
+        // passes, forward and backward. Scalars.of, not mul(Number): see Scalars.
+        NDArray scaledB = pair[1].mul(Scalars.of(down, config.scale()));
+        return down.getNDArrayInternal().linear(down, scaledB, output).singletonOrThrow();
     }
 
     /** Folds {@code (alpha/r) B A} into every adapted weight; the hook then adds nothing. */

@@ -1,8 +1,7 @@
 package dev.spindle.data;
 
-import java.io.File;
+import dev.spindle.data.storage.Storage;
 import java.io.IOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,7 +41,7 @@ final class DatasetFiles {
             synchronized (DatasetFiles.class) {
                 c = defaultConf;
                 if (c == null) {
-                    c = dev.spindle.data.storage.Storage.configuration();
+                    c = Storage.configuration();
                     defaultConf = c;
                 }
             }
@@ -69,7 +68,7 @@ final class DatasetFiles {
      */
     static List<DataFile> resolve(String uri, String formatName) {
         DatasetFormat only = formatName == null ? null : DatasetFormats.byName(formatName);
-        Path path = toPath(uri);
+        Path path = Storage.hadoopPath(uri);
         FileSystem fs = fileSystem(path);
         List<DataFile> files = new ArrayList<>();
         try {
@@ -139,17 +138,4 @@ final class DatasetFiles {
         return uri.indexOf('*') >= 0 || uri.indexOf('?') >= 0 || uri.indexOf('[') >= 0 || uri.indexOf('{') >= 0;
     }
 
-    /** A string with a scheme is a URI; anything else is a local path, made absolute. */
-    static Path toPath(String uri) {
-        URI parsed;
-        try {
-            parsed = new URI(uri.replace(" ", "%20"));
-        } catch (Exception e) {
-            parsed = null;
-        }
-        if (parsed != null && parsed.getScheme() != null && parsed.getScheme().length() > 1) {
-            return new Path(uri);
-        }
-        return new Path("file://" + new File(uri).getAbsolutePath());
-    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.spindle.data.storage.Storage;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class HadoopChannelTest {
             data[i] = (byte) (i * 31 + 7);
         }
         Path file = Files.write(dir.resolve("blob.bin"), data);
-        org.apache.hadoop.fs.Path p = DatasetFiles.toPath(file.toString());
+        org.apache.hadoop.fs.Path p = Storage.hadoopPath(file.toString());
         FileSystem fs = DatasetFiles.fileSystem(p);
         HadoopChannel channel = HadoopChannel.open(fs, p, data.length);
         try (channel) {

@@ -1,9 +1,7 @@
 package dev.spindle.data.prepare;
 
 import dev.spindle.data.storage.Storage;
-import java.io.File;
 import java.io.IOException;
-import java.net.URI;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -17,18 +15,6 @@ final class OutputDirs {
 
     private OutputDirs() {}
 
-    static Path toPath(String uri) {
-        URI parsed;
-        try {
-            parsed = new URI(uri.replace(" ", "%20"));
-        } catch (Exception e) {
-            parsed = null;
-        }
-        if (parsed != null && parsed.getScheme() != null && parsed.getScheme().length() > 1) {
-            return new Path(uri);
-        }
-        return new Path(new File(uri).getAbsoluteFile().toURI());
-    }
 
     /** The file system of {@code path}, configured as the loaders' (storage settings and credentials). */
     static FileSystem fileSystem(Path path) throws IOException {

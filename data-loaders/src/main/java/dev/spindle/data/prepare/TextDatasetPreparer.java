@@ -1,5 +1,6 @@
 package dev.spindle.data.prepare;
 
+import dev.spindle.data.storage.Storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -103,7 +104,7 @@ public final class TextDatasetPreparer {
         for (String input : inputs) {
             files.addAll(expand(input));
         }
-        org.apache.hadoop.fs.Path out = OutputDirs.toPath(outputUri);
+        org.apache.hadoop.fs.Path out = Storage.hadoopPath(outputUri);
         FileSystem fs = OutputDirs.fileSystem(out);
         org.apache.hadoop.fs.Path trainDir = OutputDirs.empty(fs, new org.apache.hadoop.fs.Path(out, "train"));
         org.apache.hadoop.fs.Path evalDir = OutputDirs.empty(fs, new org.apache.hadoop.fs.Path(out, "eval"));

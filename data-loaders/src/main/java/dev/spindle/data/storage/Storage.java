@@ -123,4 +123,21 @@ public final class Storage {
                     + RetryPolicy.cause(e), e);
         }
     }
+
+    /**
+     * A location as Hadoop takes it: a string with a scheme ({@code file:}, {@code abfss:}) is a URI;
+     * anything else is a local path, made absolute (a one-letter "scheme" is a Windows drive).
+     */
+    public static org.apache.hadoop.fs.Path hadoopPath(String location) {
+        URI parsed;
+        try {
+            parsed = new URI(location.replace(" ", "%20"));
+        } catch (URISyntaxException e) {
+            parsed = null;
+        }
+        if (parsed != null && parsed.getScheme() != null && parsed.getScheme().length() > 1) {
+            return new org.apache.hadoop.fs.Path(location);
+        }
+        return new org.apache.hadoop.fs.Path(new java.io.File(location).getAbsoluteFile().toURI());
+    }
 }

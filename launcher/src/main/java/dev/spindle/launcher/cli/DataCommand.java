@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -82,22 +83,12 @@ final class DataCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "URI", description = "A file, folder, glob or URI.")
         String uri;
 
-        @Option(names = "--schema", defaultValue = "tokens", description = "tokens or tabular (default ${DEFAULT-VALUE}).")
-        DatasetKindOption schema;
-
-        @Option(names = "--column", defaultValue = "tokens", description = "Token column (default ${DEFAULT-VALUE}).")
-        String column;
-
-        @Option(names = "--label", defaultValue = "label", description = "Label column (default ${DEFAULT-VALUE}).")
-        String label;
-
-        @Option(names = "--format", paramLabel = "FORMAT",
-                description = "arrow or parquet: read only files of that format (default: by file extension).")
-        String format;
+        @Mixin
+        DatasetOptions dataset;
 
         @Override
         public Integer call() {
-            DatasetInfo info = DataLoaders.inspect(uri, format, schema.kind, column, List.of(), label);
+            DatasetInfo info = DataLoaders.inspect(uri, dataset.format, dataset.schema.kind, dataset.column, List.of(), dataset.label);
             PrintWriter w = spec.commandLine().getOut();
             w.println("files:    " + info.files().size());
             info.files().forEach(f -> w.println("  " + f));
@@ -127,17 +118,8 @@ final class DataCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "URI", description = "A file, folder, glob or URI (file:, abfs:).")
         String uri;
 
-        @Option(names = "--schema", defaultValue = "tokens", description = "tokens or tabular (default ${DEFAULT-VALUE}).")
-        DatasetKindOption schema;
-
-        @Option(names = "--column", defaultValue = "tokens", description = "Token column (default ${DEFAULT-VALUE}).")
-        String column;
-
-        @Option(names = "--label", defaultValue = "label", description = "Label column (default ${DEFAULT-VALUE}).")
-        String label;
-
-        @Option(names = "--format", paramLabel = "FORMAT", description = "arrow or parquet (default: by extension).")
-        String format;
+        @Mixin
+        DatasetOptions dataset;
 
         @Option(names = "--repeat", defaultValue = "5", description = "Rounds; the median is reported (default ${DEFAULT-VALUE}).")
         int repeat;
@@ -151,7 +133,8 @@ final class DataCommand implements Runnable {
             PrintWriter w = spec.commandLine().getOut();
             java.util.List<ReadThroughput.Result> results = new ArrayList<>();
             for (int i = 0; i < repeat; i++) {
-                ReadThroughput.Result r = ReadThroughput.measure(uri, format, schema.kind, column, List.of(), label);
+                ReadThroughput.Result r = ReadThroughput.measure(uri, dataset.format, dataset.schema.kind, dataset.column, List.of(),
+                        dataset.label);
                 results.add(r);
                 w.printf(java.util.Locale.ROOT, "round %d: raw %.1f MB/s, reader %.1f MB/s (%.0f%%), %.0f rows/s%n",
                         i + 1, r.rawMBps(), r.readerMBps(), 100 * r.readerMBps() / r.rawMBps(), r.readerRowsPerSecond());
@@ -171,6 +154,23 @@ final class DataCommand implements Runnable {
             double[] v = results.stream().mapToDouble(f).sorted().toArray();
             return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         }
+    }
+
+    /** What a dataset command needs to know to read a dataset: its schema, columns and format. */
+    static final class DatasetOptions {
+
+        @Option(names = "--schema", defaultValue = "tokens", description = "tokens or tabular (default ${DEFAULT-VALUE}).")
+        DatasetKindOption schema;
+
+        @Option(names = "--column", defaultValue = "tokens", description = "Token column (default ${DEFAULT-VALUE}).")
+        String column;
+
+        @Option(names = "--label", defaultValue = "label", description = "Label column (default ${DEFAULT-VALUE}).")
+        String label;
+
+        @Option(names = "--format", paramLabel = "FORMAT",
+                description = "arrow or parquet: read only files of that format (default: by file extension).")
+        String format;
     }
 
     /** The {@code --schema} values, named as in job specs. */

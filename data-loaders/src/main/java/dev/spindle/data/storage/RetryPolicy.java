@@ -60,6 +60,9 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
 
     /** Whether trying again may succeed; looks through the cause chain. */
     public static boolean isTransient(Throwable error) {
+        // ABFS reports a request that got no HTTP response at all (reset while sending, broken pipe)
+        // with status -1: a network failure, worth retrying unless a cause further down says otherwise.
+        boolean noResponse = false;
         for (Throwable e = error; e != null; e = e.getCause()) {
             if (e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException)) {
                 return false;
@@ -68,9 +71,12 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
                     || e instanceof EOFException || e instanceof UnknownHostException) {
                 return false;
             }
-            if (e instanceof AbfsRestOperationException rest && rest.getStatusCode() > 0) {
+            if (e instanceof AbfsRestOperationException rest) {
                 int status = rest.getStatusCode();
-                return status == 408 || status == 429 || status >= 500;
+                if (status > 0) {
+                    return status == 408 || status == 429 || status >= 500;
+                }
+                noResponse = true;
             }
             if (e instanceof SocketException || e instanceof SocketTimeoutException
                     || e instanceof ConnectException || e instanceof TimeoutException) {
@@ -80,7 +86,7 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
                 break;
             }
         }
-        return false;
+        return noResponse;
     }
 
     /** A one-line cause for messages: the innermost exception's type and message. */

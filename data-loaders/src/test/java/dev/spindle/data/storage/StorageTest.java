@@ -58,6 +58,12 @@ class StorageTest {
         assertTrue(RetryPolicy.isTransient(new SocketTimeoutException("Read timed out")));
         assertTrue(RetryPolicy.isTransient(new AbfsRestOperationException(-1, null, "io",
                 new ConnectException("Connection refused"))));
+        // no HTTP response at all (a request cut while it was being sent): retried
+        assertTrue(RetryPolicy.isTransient(new AbfsRestOperationException(-1, null, "io",
+                new IOException("Error writing to server"))));
+        // ... unless the cause says the address itself is wrong
+        assertFalse(RetryPolicy.isTransient(new AbfsRestOperationException(-1, null, "io",
+                new java.net.UnknownHostException("nosuchaccount.dfs.core.windows.net"))));
         assertFalse(RetryPolicy.isTransient(new AbfsRestOperationException(404, "BlobNotFound", "gone", null)));
         assertFalse(RetryPolicy.isTransient(new AbfsRestOperationException(403, "AuthenticationFailed", "no", null)));
         assertFalse(RetryPolicy.isTransient(new FileNotFoundException("x")));

@@ -140,7 +140,12 @@ final class LocalTraining {
                     start = trainer.restore(loaded);
                     restoreManager.close();
                 }
-                TrainResult result = trainer.run(start, options.stopAt(), options.stopRequested());
+                TrainResult result;
+                try {
+                    result = trainer.run(start, options.stopAt(), options.stopRequested());
+                } catch (RuntimeException e) {
+                    throw failedRun(store, checkpoints, e);
+                }
                 if (lora != null) {
                     Path adapter = lora.writeIfDone(runDir, result, digest, DataLoaders.datasetDigest(batches),
                             parentDir(plan, job.spec().peft()));
@@ -180,6 +185,18 @@ final class LocalTraining {
         String line = "adapter image " + image + " " + pushed.outcome().name().toLowerCase(java.util.Locale.ROOT)
                 + " (" + pushed.digest() + ")";
         options.listeners().forEach(l -> l.onNote(line));
+    }
+
+    /** A failure after training started: it names the checkpoint a --resume would continue from. */
+    private static RunFailedException failedRun(CheckpointStore store, String checkpoints, RuntimeException e) {
+        String resumeFrom;
+        try {
+            resumeFrom = store.latest().map(c -> "the newest checkpoint is step " + c.step()
+                    + "; continue with --resume once the cause is fixed").orElse("no checkpoint was committed yet");
+        } catch (IOException | RuntimeException unreadable) {
+            resumeFrom = "the checkpoints at " + checkpoints + " could not be read (" + unreadable.getMessage() + ")";
+        }
+        return new RunFailedException("training failed: " + e.getMessage() + "; " + resumeFrom, e);
     }
 
     private static Path parentDir(JobPlan plan, PeftSpec peft) {

@@ -10,6 +10,7 @@ import dev.spindle.checkpoint.CheckpointInfo;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.VerifyResult;
 import dev.spindle.launcher.cli.SpindleCli;
+import dev.spindle.train.TrainListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,6 +75,34 @@ class TrainEndToEndIT {
                 () -> train(dir.resolve("run"), false, Long.MAX_VALUE));
         assertTrue(e.getMessage().contains("--resume"), e.getMessage());
         assertEquals(before, Files.readString(metrics), "metrics untouched");
+    }
+
+    @Test
+    void aFailureAfterTrainingStartedNamesTheCheckpointToResumeFrom() throws IOException {
+        Path evalFile;
+        try (var files = Files.list(dir.resolve("data/eval"))) {
+            evalFile = files.filter(p -> p.toString().endsWith(".arrow")).findFirst().orElseThrow();
+        }
+        // The held-out file is damaged while the run trains: the evaluation at step 8 cannot read it.
+        TrainListener vandal = new TrainListener() {
+            @Override
+            public void onStep(dev.spindle.train.StepMetrics metrics) {
+                if (metrics.step() == 5) {
+                    try {
+                        Files.writeString(evalFile, "not arrow any more");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        };
+        TrainOptions options = TrainOptions.in(dir.resolve("failed")).withBaseDirectory(dir).withSampleTokens(0)
+                .withListeners(List.of(vandal));
+        RunFailedException e = org.junit.jupiter.api.Assertions.assertThrows(RunFailedException.class,
+                () -> Spindle.train(Spindle.load(job, List.of()), options));
+        assertTrue(e.getMessage().startsWith("training failed: "), e.getMessage());
+        assertTrue(e.getMessage().contains(evalFile.getFileName().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("the newest checkpoint is step 4; continue with --resume"), e.getMessage());
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.spindle.launcher.cli;
 
 import dev.spindle.data.DataException;
 import dev.spindle.launcher.JobException;
+import dev.spindle.launcher.RunFailedException;
 import dev.spindle.model.ModelConfigException;
 import dev.spindle.spec.SpecException;
 import java.io.PrintWriter;
@@ -77,7 +78,8 @@ public final class SpindleCli implements Runnable {
             err.println("spindle: " + e.getMessage());
             return BAD_INPUT;
         }
-        err.println("spindle: failed: " + describe(e));
+        // A run that failed after it started says itself where to resume from.
+        err.println("spindle: " + (e instanceof RunFailedException ? e.getMessage() : "failed: " + describe(e)));
         if (Boolean.getBoolean("spindle.debug")) {
             LoggerFactory.getLogger(SpindleCli.class).error("stack trace", e);
         } else {

@@ -10,15 +10,14 @@ import dev.spindle.data.storage.StorageSettings;
 import dev.spindle.train.BatchSource;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,11 +50,7 @@ class AbfsEpochFaultIT {
             TestDatasets.tokens(data.resolve("part-" + f + ".arrow"), batches, Map.of());
         }
         String container = Azurite.newContainer("epoch");
-        try (FileSystem fs = Azurite.fileSystem(container,
-                Azurite.environment(Azurite.HOST + ":" + Azurite.PORT))) {
-            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(data.toUri()),
-                    new org.apache.hadoop.fs.Path(URI.create(container + "train")));
-        }
+        Azurite.upload(data, container + "train");
         String expected;
         try (NDManager manager = NDManager.newBaseManager();
                 BatchSource local = DataLoaders.open(DrainProcess.options(data.toString()), null)) {
@@ -88,17 +83,7 @@ class AbfsEpochFaultIT {
                     lines.add(line);
                     if (!cut && line.equals("batch 20")) {
                         cut = true;
-                        proxy.cut();
-                        Thread healer = new Thread(() -> {
-                            try {
-                                Thread.sleep(1500);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                            proxy.heal();
-                        });
-                        healer.setDaemon(true);
-                        healer.start();
+                        proxy.outage(Duration.ofMillis(1500));
                     }
                     if (line.startsWith("digest ")) {
                         digest = line.substring("digest ".length());

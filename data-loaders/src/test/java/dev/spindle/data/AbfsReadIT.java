@@ -55,10 +55,7 @@ class AbfsReadIT {
             TestDatasets.tokens(data.resolve("part-" + f + ".arrow"), batches, Map.of());
         }
         String container = Azurite.newContainer("data");
-        try (FileSystem fs = direct(container)) {
-            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(data.toUri()),
-                    new org.apache.hadoop.fs.Path(URI.create(container + "datasets/train")));
-        }
+        Azurite.upload(data, container + "datasets/train");
         LoaderOptions options = LoaderOptions.tokens(container + "datasets/train", "tokens", 16, 3)
                 .withShuffleBuffer(32).withPrefetch(2).withLoop(true);
         try (NDManager manager = NDManager.newBaseManager();
@@ -94,16 +91,7 @@ class AbfsReadIT {
                     while (got.position() < blob.length / 3) {
                         channel.read(got);
                     }
-                    proxy.cut();
-                    Thread healer = new Thread(() -> {
-                        try {
-                            Thread.sleep(1500);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        proxy.heal();
-                    });
-                    healer.start();
+                    Thread healer = proxy.outage(Duration.ofMillis(1500));
                     while (got.hasRemaining() && channel.read(got) >= 0) {
                         // read on through the outage
                     }

@@ -56,4 +56,12 @@ public final class Azurite {
     public static FileSystem fileSystem(String uri, Map<String, String> env) throws IOException {
         return FileSystem.newInstance(URI.create(uri), StorageSettings.from(Environment.of(env)).configuration());
     }
+
+    /** Copies a local folder to {@code uri} on Azurite, directly (no proxy). */
+    public static void upload(java.nio.file.Path local, String uri) throws IOException {
+        try (FileSystem fs = fileSystem(uri, environment(HOST + ":" + PORT))) {
+            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()),
+                    new org.apache.hadoop.fs.Path(URI.create(uri)));
+        }
+    }
 }

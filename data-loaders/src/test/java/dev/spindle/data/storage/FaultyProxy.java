@@ -61,6 +61,22 @@ public final class FaultyProxy implements AutoCloseable {
         broken.set(false);
     }
 
+    /** Cuts now and heals after {@code length} on a daemon thread, while the caller goes on reading. */
+    public Thread outage(java.time.Duration length) {
+        cut();
+        Thread healer = new Thread(() -> {
+            try {
+                Thread.sleep(length.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            heal();
+        }, "proxy-healer");
+        healer.setDaemon(true);
+        healer.start();
+        return healer;
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {

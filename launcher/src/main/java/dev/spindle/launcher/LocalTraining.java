@@ -1,6 +1,5 @@
 package dev.spindle.launcher;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.spindle.checkpoint.CheckpointInfo;
 import dev.spindle.checkpoint.CheckpointStore;
@@ -11,15 +10,12 @@ import dev.spindle.data.IngestionLog;
 import dev.spindle.data.prepare.ByteTokenizer;
 import dev.spindle.data.storage.Storage;
 import dev.spindle.model.Model;
-import dev.spindle.model.ModelRegistry;
-import dev.spindle.model.WeightLoader;
 import dev.spindle.model.gpt.TextSampler;
 import dev.spindle.peft.image.AdapterImages;
 import dev.spindle.peft.image.ImageRef;
 import dev.spindle.peft.image.PushResult;
 import dev.spindle.spec.JobSpec;
 import dev.spindle.spec.OutputSpec;
-import dev.spindle.spec.PeftSpec;
 import dev.spindle.spec.SpecWriter;
 import dev.spindle.train.BatchSource;
 import dev.spindle.train.TrainListener;
@@ -57,13 +53,11 @@ final class LocalTraining {
         String digest = SpecWriter.digest(job);
 
         try (NDManager manager = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(Trainer.engineSeed(job.spec().training().seed(), -1));
             List<String> problems = new ArrayList<>(plan.checkModelConfig());
             if (!problems.isEmpty()) {
                 throw new JobException(problems);
             }
-            Model model = ModelRegistry.defaults().create(job.spec().model().architecture(),
-                    job.spec().model().config(), manager);
+            Model model = ModelSetup.create(job, manager);
             try {
                 problems.addAll(plan.checkData(model));
                 Optional<CheckpointInfo> latest = existingCheckpoint(checkpoints);
@@ -75,24 +69,8 @@ final class LocalTraining {
                 if (!problems.isEmpty()) {
                     throw new JobException(problems);
                 }
-                PeftSpec peft = job.spec().peft();
-                // a LoRA checkpoint holds only the adapter: the base is loaded on every start
-                boolean loadBase = latest.isEmpty() || peft != null;
-                if (job.spec().model().init() != null && loadBase) {
-                    WeightLoader.load(model.parameters(),
-                            plan.paths().localDirectory(job.spec().model().init().from(), "spec.model.init.from"));
-                } else if (peft != null && peft.base() != null) {
-                    WeightLoader.load(model.parameters(),
-                            BaseWeights.resolve(plan.paths().localDirectory(peft.base(), "spec.peft.base")));
-                }
-                LoraRun lora = null;
-                if (peft != null) {
-                    String baseName = peft.base() != null ? peft.base() : job.spec().model().init().from();
-                    lora = LoraRun.attach(peft, model, baseName, latest.isEmpty() ? parentDir(plan, peft) : null,
-                            manager);
-                    String summary = lora.summary();
-                    options.listeners().forEach(l -> l.onNote(summary));
-                }
+                LoraRun lora = ModelSetup.initialise(job, plan, model, latest.isEmpty(), manager,
+                        options.listeners()).lora();
                 Files.createDirectories(runDir);
                 Files.writeString(runDir.resolve("job.yaml"), SpecWriter.toYaml(job), StandardCharsets.UTF_8);
                 CheckpointStore store = Storage.checkpoints(checkpoints, job.spec().checkpoint().keep());
@@ -148,7 +126,7 @@ final class LocalTraining {
                 }
                 if (lora != null) {
                     Path adapter = lora.writeIfDone(runDir, result, digest, DataLoaders.datasetDigest(batches),
-                            parentDir(plan, job.spec().peft()));
+                            ModelSetup.parentDir(plan, job.spec().peft()));
                     if (adapter != null) {
                         options.listeners().forEach(l -> l.onNote("adapter written to " + adapter));
                         pushAdapter(job, plan, adapter, options);
@@ -197,10 +175,6 @@ final class LocalTraining {
             resumeFrom = "the checkpoints at " + checkpoints + " could not be read (" + unreadable.getMessage() + ")";
         }
         return new RunFailedException("training failed: " + e.getMessage() + "; " + resumeFrom, e);
-    }
-
-    private static Path parentDir(JobPlan plan, PeftSpec peft) {
-        return peft.parent() == null ? null : plan.paths().localDirectory(peft.parent(), "spec.peft.parent");
     }
 
     /** The newest checkpoint at the location; a local folder that does not exist yet is not created. */

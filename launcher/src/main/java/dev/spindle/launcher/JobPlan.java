@@ -51,6 +51,13 @@ final class JobPlan {
         return paths;
     }
 
+    /** Where the run's checkpoints go: {@code spec.checkpoint.uri}, or {@code checkpoints/} in the run directory. */
+    String checkpointLocation(Path runDirectory) {
+        return job.spec().checkpoint().uri() == null
+                ? runDirectory.toAbsolutePath().resolve("checkpoints").toString()
+                : paths.checked(job.spec().checkpoint().uri(), "spec.checkpoint.uri");
+    }
+
     boolean hasEval() {
         return data.evalUri() != null && job.spec().training().evalInterval() > 0;
     }

@@ -47,9 +47,7 @@ final class LocalTraining {
         plan.prepareDataIfMissing();
         plan.configureThreads();
         Path runDir = options.runDirectory().toAbsolutePath();
-        String checkpoints = job.spec().checkpoint().uri() == null
-                ? runDir.resolve("checkpoints").toString()
-                : plan.paths().checked(job.spec().checkpoint().uri(), "spec.checkpoint.uri");
+        String checkpoints = plan.checkpointLocation(runDir);
         String digest = SpecWriter.digest(job);
 
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -59,16 +57,7 @@ final class LocalTraining {
             }
             Model model = ModelSetup.create(job, manager);
             try {
-                problems.addAll(plan.checkData(model));
-                Optional<CheckpointInfo> latest = existingCheckpoint(checkpoints);
-                if (latest.isPresent() && !options.resume()) {
-                    problems.add("checkpoint location " + checkpoints + " already holds checkpoint step "
-                            + latest.get().step() + ": pass --resume to continue it, or --run-dir for"
-                            + " a new run");
-                }
-                if (!problems.isEmpty()) {
-                    throw new JobException(problems);
-                }
+                Optional<CheckpointInfo> latest = preflight(plan, model, checkpoints, options.resume());
                 LoraRun lora = ModelSetup.initialise(job, plan, model, latest.isEmpty(), manager,
                         options.listeners()).lora();
                 Files.createDirectories(runDir);
@@ -175,6 +164,27 @@ final class LocalTraining {
             resumeFrom = "the checkpoints at " + checkpoints + " could not be read (" + unreadable.getMessage() + ")";
         }
         return new RunFailedException("training failed: " + e.getMessage() + "; " + resumeFrom, e);
+    }
+
+    /**
+     * Everything that can be checked before training once the model exists: the datasets and their fit
+     * to the model, and a checkpoint location that already holds a run (only with --resume).
+     *
+     * @return the checkpoint to resume from, if any
+     * @throws JobException listing every problem found
+     */
+    static Optional<CheckpointInfo> preflight(JobPlan plan, Model model, String checkpoints, boolean resume)
+            throws IOException {
+        List<String> problems = new ArrayList<>(plan.checkData(model));
+        Optional<CheckpointInfo> latest = existingCheckpoint(checkpoints);
+        if (latest.isPresent() && !resume) {
+            problems.add("checkpoint location " + checkpoints + " already holds checkpoint step "
+                    + latest.get().step() + ": pass --resume to continue it, or --run-dir for a new run");
+        }
+        if (!problems.isEmpty()) {
+            throw new JobException(problems);
+        }
+        return latest;
     }
 
     /** The newest checkpoint at the location; a local folder that does not exist yet is not created. */

@@ -120,7 +120,7 @@ for model in mlp gpt; do
     impls=(spindle djl torch)
     data=$scratch/data-$model
     if [[ $model == mlp ]]; then
-      "${java_cmd[@]}" dev.spindle.bench.data.SyntheticTabularDataset --out "$data" --rows $((total * 256))
+      "${java_cmd[@]}" dev.spindle.data.prepare.SyntheticTabularDataset --out "$data" --rows $((total * 256))
       uri=$data
     else
       "$spindle" data prepare /usr/share/common-licenses --out "$data"

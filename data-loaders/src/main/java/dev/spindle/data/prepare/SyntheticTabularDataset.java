@@ -1,4 +1,4 @@
-package dev.spindle.bench.data;
+package dev.spindle.data.prepare;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

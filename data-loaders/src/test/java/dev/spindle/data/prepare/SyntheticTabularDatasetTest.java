@@ -1,4 +1,4 @@
-package dev.spindle.bench.data;
+package dev.spindle.data.prepare;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -138,14 +138,7 @@ public final class DataPlaneListener implements AutoCloseable {
         }
         int worldSize = peers.size();
         long deadline = System.nanoTime() + connectTimeout.toNanos();
-        synchronized (lock) {
-            if (generation < newestGeneration) {
-                throw new CollectiveException("cannot connect generation " + generation + ": this listener already"
-                        + " connected generation " + newestGeneration, CollectiveException.NO_PEER, generation);
-            }
-            newestGeneration = generation;
-            dropOlderThan(generation);
-        }
+        advanceTo(generation);
         SocketChannel[] links = new SocketChannel[worldSize];
         boolean done = false;
         try {
@@ -170,6 +163,22 @@ public final class DataPlaneListener implements AutoCloseable {
         }
     }
 
+    /** Marks {@code generation} as the newest this listener serves; older connections are refused from now on. */
+    void advanceTo(long generation) {
+        synchronized (lock) {
+            if (generation < newestGeneration) {
+                throw new CollectiveException("cannot serve generation " + generation + ": this listener already"
+                        + " connected generation " + newestGeneration, CollectiveException.NO_PEER, generation);
+            }
+            newestGeneration = generation;
+            dropOlderThan(generation);
+        }
+    }
+
+    JobSecret secret() {
+        return secret;
+    }
+
     private static void checkArguments(int rank, List<PeerAddress> peers, Duration connectTimeout,
                                        Duration collectiveTimeout) {
         if (peers == null || peers.isEmpty()) {
@@ -187,7 +196,7 @@ public final class DataPlaneListener implements AutoCloseable {
         }
     }
 
-    private SocketChannel dial(long generation, int rank, int peer, PeerAddress target, long deadline) {
+    SocketChannel dial(long generation, int rank, int peer, PeerAddress target, long deadline) {
         while (true) {
             SocketChannel channel = null;
             try {
@@ -231,7 +240,7 @@ public final class DataPlaneListener implements AutoCloseable {
         };
     }
 
-    private SocketChannel awaitDialIn(long generation, int rank, int peer, PeerAddress expected, long deadline)
+    SocketChannel awaitDialIn(long generation, int rank, int peer, PeerAddress expected, long deadline)
             throws IOException {
         Key key = new Key(generation, peer);
         synchronized (lock) {

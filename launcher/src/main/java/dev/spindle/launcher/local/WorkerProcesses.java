@@ -117,8 +117,8 @@ public final class WorkerProcesses implements AutoCloseable {
     }
 
     /**
-     * Starts {@code count} workers and returns their ids. If one fails to start, the ones started are
-     * stopped and the failure is thrown.
+     * Starts {@code count} workers and returns their ids. If one fails to start, the supervisor is closed
+     * (the ones started are stopped) and the failure is thrown.
      */
     public List<String> start(int count) throws IOException {
         if (count < 1) {

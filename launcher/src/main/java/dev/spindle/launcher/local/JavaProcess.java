@@ -1,6 +1,7 @@
 package dev.spindle.launcher.local;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A child JVM that runs like this one: the same Java, this process's class path, the JVM flags DJL and
@@ -32,6 +35,11 @@ public final class JavaProcess {
             "-Dai.djl.offline=true",
             "-Dio.netty.tryReflectionSetAccessible=true");
 
+    /** Where util-linux's {@code setsid} may be, for {@link Builder#ownSession}. */
+    private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
+
+    private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
+
     /** System properties of this JVM that children inherit when set here (logging and debugging). */
     private static final List<String> INHERITED_PROPERTY_PREFIXES = List.of("org.slf4j.simpleLogger.", "spindle.");
 
@@ -54,7 +62,10 @@ public final class JavaProcess {
         return new Builder(mainClass);
     }
 
-    /** The full command line: the java executable, JVM options, {@code -cp}, the main class and its arguments. */
+    /**
+     * The full command line: ({@code setsid} if in its own session,) the java executable, JVM options,
+     * {@code -cp}, the main class and its arguments.
+     */
     public List<String> command() {
         return command;
     }
@@ -93,6 +104,7 @@ public final class JavaProcess {
         private String heap;
         private int threads = 1;
         private Path workingDirectory;
+        private boolean ownSession;
 
         private Builder(String mainClass) {
             this.mainClass = mainClass;
@@ -164,9 +176,27 @@ public final class JavaProcess {
             return this;
         }
 
+        /**
+         * Start the child in a session of its own ({@code setsid}, which execs in place: the pid stays the
+         * JVM's), so Ctrl-C on the launcher's terminal reaches only the launcher, which then stops its workers
+         * its own way (a common stop step, a checkpoint) instead of every worker dying of SIGINT at once.
+         * Default false. Where {@code setsid} is missing (not Linux) the child shares the terminal, with a
+         * warning.
+         */
+        public Builder ownSession(boolean own) {
+            ownSession = own;
+            return this;
+        }
+
         /** The process description; start it with {@link JavaProcess#start()}. */
         public JavaProcess build() {
             List<String> command = new ArrayList<>();
+            if (ownSession) {
+                SETSID.stream().filter(Files::isExecutable).findFirst().ifPresentOrElse(
+                        setsid -> command.add(setsid.toString()),
+                        () -> LOG.warn("no setsid in {}: {} shares this terminal, so Ctrl-C reaches it directly",
+                                SETSID, mainClass));
+            }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(JVM_FLAGS);
             if (heap != null) {

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -157,7 +158,10 @@ public final class WorkerProcesses implements AutoCloseable {
             }
         }
         try {
-            Files.writeString(worker.pidFile, process.pid() + "\n", StandardCharsets.US_ASCII);
+            // Whole or absent: a reader (a cleanup script, a test) never sees a half-written pid.
+            Path partial = workersDir.resolve(id + ".pid.partial");
+            Files.writeString(partial, process.pid() + "\n", StandardCharsets.US_ASCII);
+            Files.move(partial, worker.pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             worker.requested = true;
             worker.signal(true);

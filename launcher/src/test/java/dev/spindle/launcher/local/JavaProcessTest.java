@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class JavaProcessTest {
@@ -53,6 +58,29 @@ class JavaProcessTest {
         assertTrue(command.containsAll(JavaProcess.JVM_FLAGS), command.toString());
         int cp = command.indexOf("-cp");
         assertEquals(List.of("-cp", "cp1:cp2", "a.b.Main", "x", "y"), command.subList(cp, command.size()));
+    }
+
+    @Test
+    void ownSessionKeepsThePidOfTheJvm() throws IOException, InterruptedException {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "needs Linux /proc");
+        Process p = JavaProcess.builder(ChildMain.class.getName()).heap("64m").ownSession(true)
+                .args("out:up", "sleep:600000").build().start();
+        try {
+            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            assertTrue(p.toHandle().info().command().orElse("").endsWith("/java"),
+                    "the pid is not the JVM's: " + p.toHandle().info());
+            assertEquals(p.pid(), session(p.pid()), "the child is not the leader of a session of its own");
+            assertTrue(session(ProcessHandle.current().pid()) != p.pid());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The session id of a process: the 4th field after the command name in /proc/PID/stat. */
+    private static long session(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
     }
 
     @Test

@@ -138,29 +138,20 @@ public final class WorkerProcesses implements AutoCloseable {
     }
 
     /** Starts one more worker (e.g. to grow an elastic job) and returns its id. Not counted as a restart. */
-    public String spawn() throws IOException {
-        String id;
-        synchronized (this) {
-            if (closing) {
-                throw new IllegalStateException("the worker processes are stopping; no new worker can start");
-            }
-            id = "w" + nextIndex++;
+    public synchronized String spawn() throws IOException {
+        // Under the lock: close() then sees every worker that started, and none starts after it.
+        if (closing) {
+            throw new IllegalStateException("the worker processes are stopping; no new worker can start");
         }
+        String id = "w" + nextIndex++;
         JavaProcess description = workers.apply(id);
         Files.createDirectories(workersDir);
-        Process process = description.start();
-        Worker worker = new Worker(id, process, workersDir.resolve(id + ".pid"));
-        synchronized (this) {
-            all.put(id, worker);
-            if (closing) {  // close() ran while this one started: it must not outlive the supervisor
-                worker.requested = true;
-                worker.signal(false);
-            }
-        }
+        Worker worker = new Worker(id, description.start(), workersDir.resolve(id + ".pid"));
+        all.put(id, worker);
         try {
             // Whole or absent: a reader (a cleanup script, a test) never sees a half-written pid.
             Path partial = workersDir.resolve(id + ".pid.partial");
-            Files.writeString(partial, process.pid() + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(partial, worker.process.pid() + "\n", StandardCharsets.US_ASCII);
             Files.move(partial, worker.pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             worker.requested = true;
@@ -178,23 +169,22 @@ public final class WorkerProcesses implements AutoCloseable {
      *
      * @throws IllegalStateException if that worker is still running or was replaced already
      */
-    public Optional<String> replace(String workerId) throws IOException {
-        synchronized (this) {
-            Worker dead = worker(workerId);
-            if (dead.process.isAlive()) {
-                throw new IllegalStateException("worker " + workerId + " is still running (pid " + dead.process.pid()
-                        + "); stop it before replacing it");
-            }
-            if (dead.replaced) {
-                throw new IllegalStateException("worker " + workerId + " was replaced already");
-            }
-            if (closing || restarts >= maxRestarts) {
-                return Optional.empty();
-            }
-            dead.replaced = true;
-            restarts++;
+    public synchronized Optional<String> replace(String workerId) throws IOException {
+        Worker dead = worker(workerId);
+        if (dead.process.isAlive()) {
+            throw new IllegalStateException("worker " + workerId + " is still running (pid " + dead.process.pid()
+                    + "); stop it before replacing it");
         }
-        return Optional.of(spawn());
+        if (dead.replaced) {
+            throw new IllegalStateException("worker " + workerId + " was replaced already");
+        }
+        if (closing || restarts >= maxRestarts) {
+            return Optional.empty();
+        }
+        String id = spawn();
+        dead.replaced = true;
+        restarts++;
+        return Optional.of(id);
     }
 
     /** Changes the prefix of a worker's next lines, e.g. to {@code "rank 2"}. */

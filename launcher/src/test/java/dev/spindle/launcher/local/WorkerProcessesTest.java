@@ -91,6 +91,33 @@ class WorkerProcessesTest {
     }
 
     @Test
+    void exitListenerCanReplaceTheDeadWorker() throws Exception {
+        List<Optional<String>> replacements = new java.util.concurrent.CopyOnWriteArrayList<>();
+        WorkerProcesses[] holder = new WorkerProcesses[1];
+        try (WorkerProcesses workers = WorkerProcesses.builder(dir, id -> Children.child("exit:7"))
+                .output(children.lines::add)
+                .onExit(exit -> {
+                    try {
+                        replacements.add(holder[0].replace(exit.workerId()));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    children.exits.add(exit);
+                })
+                .maxRestarts(2).shutdownHook(false).build()) {
+            holder[0] = workers;
+            workers.start(1);
+            for (String expected : List.of("w0", "w1", "w2")) {
+                WorkerProcesses.Exit exit = children.nextExit();
+                assertEquals(expected, exit.workerId());
+                assertEquals(7, exit.exitCode());
+            }
+            assertEquals(List.of(Optional.of("w1"), Optional.of("w2"), Optional.empty()), replacements);
+            assertEquals(2, workers.restarts());
+        }
+    }
+
+    @Test
     void failureToStartOneStopsTheOthers() throws Exception {
         Path missing = dir.resolve("no-such-directory");
         try (WorkerProcesses workers = children.supervise(dir, id -> id.equals("w0")

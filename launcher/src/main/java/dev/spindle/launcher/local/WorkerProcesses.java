@@ -285,7 +285,9 @@ public final class WorkerProcesses implements AutoCloseable {
         }
         for (Worker w : targets) {
             w.process.waitFor();
-            w.reported.await();
+            if (Thread.currentThread() != w.watcher) {  // an exit listener that stops everything reports after this
+                w.reported.await();
+            }
         }
     }
 
@@ -316,6 +318,7 @@ public final class WorkerProcesses implements AutoCloseable {
         final CountDownLatch reported = new CountDownLatch(1);
         volatile String label;
         volatile boolean requested;
+        volatile Thread watcher;
         boolean replaced;  // guarded by the supervisor
 
         Worker(String id, Process process, Path pidFile) {
@@ -359,6 +362,7 @@ public final class WorkerProcesses implements AutoCloseable {
                 }
             }, "spindle-worker-" + id + "-exit");
             watcher.setDaemon(true);
+            this.watcher = watcher;
             watcher.start();
         }
 
@@ -410,7 +414,10 @@ public final class WorkerProcesses implements AutoCloseable {
             return this;
         }
 
-        /** Called once per worker exit, on a supervisor thread, after the worker's last line was delivered. */
+        /**
+         * Called once per worker exit, on a supervisor thread, after the worker's last line was delivered. The
+         * listener may call {@link #replace} or {@link #close()} (e.g. when the restart budget is spent).
+         */
         public Builder onExit(Consumer<Exit> listener) {
             onExit = Objects.requireNonNull(listener, "onExit");
             return this;

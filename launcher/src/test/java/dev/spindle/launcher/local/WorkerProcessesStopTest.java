@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +62,33 @@ class WorkerProcessesStopTest {
         assertEquals(SIGTERM_EXIT, exit.exitCode());
         assertTrue(exit.requested());
         assertFalse(Files.exists(dir.resolve("workers/w0.pid")));
+    }
+
+    @Test
+    void exitListenerMayStopEverything() throws Exception {
+        WorkerProcesses[] holder = new WorkerProcesses[1];
+        CountDownLatch closed = new CountDownLatch(1);
+        WorkerProcesses workers = WorkerProcesses.builder(dir, id -> id.equals("w0")
+                        ? Children.child("out:up", "exit:5") : Children.child("out:up", "sleep:600000"))
+                .output(children.lines::add)
+                .onExit(exit -> {
+                    children.exits.add(exit);
+                    if (exit.exitCode() == 5) {
+                        holder[0].close();  // a failure the job cannot survive: stop the rest from here
+                        closed.countDown();
+                    }
+                })
+                .shutdownHook(false).build();
+        holder[0] = workers;
+        workers.start(2);
+        WorkerProcesses.Exit first = children.nextExit();
+        assertEquals("w0", first.workerId());
+        WorkerProcesses.Exit second = children.nextExit();
+        assertEquals("w1", second.workerId());
+        assertEquals(SIGTERM_EXIT, second.exitCode());
+        assertTrue(second.requested());
+        assertTrue(closed.await(Children.PATIENCE.toSeconds(), TimeUnit.SECONDS), "close() from the listener hung");
+        assertEquals(List.of(), workers.running());
     }
 
     @Test

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             DataCommand.class,
             CheckpointsCommand.class,
             AdaptersCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SpindleCli implements Runnable {

@@ -1,0 +1,494 @@
+package dev.spindle.cluster.dataplane;
+
+import dev.spindle.collective.Collectives;
+import dev.spindle.collective.ReduceOp;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The collectives of one generation over TCP between worker processes: ring all-reduce
+ * (reduce-scatter then all-gather), reduce-scatter, all-gather, a pipelined ring broadcast,
+ * point-to-point send/recv and a ring barrier. Made by {@link DataPlaneListener#connect}.
+ *
+ * <p>All links are non-blocking NIO channels on one selector: in each ring step a rank writes a chunk to
+ * its right neighbour while it reads a chunk from its left one, so both directions of every socket carry
+ * data at once (with two ranks, both directions of the single socket). Floats travel little-endian
+ * through two direct staging buffers of {@link #CHUNK_BYTES}; the caller's buffers may be heap or direct
+ * views of libtorch memory. Every collective starts with a 16-byte header exchanged with the
+ * neighbours, so ranks that disagree on the collective, the operation or the size fail at once with
+ * a message instead of corrupting each other's data. No read or write waits longer than the
+ * collective timeout without progress; any failure throws {@link CollectiveException} naming the
+ * peer, its address and the generation, and breaks the group for good (as {@link #abort} does).
+ *
+ * <p>Results: SUM/AVG are summed in ring order (each segment starting from a different rank), so they
+ * equal {@code InProcessCollectives} within float rounding and are bit-identical on every rank;
+ * MAX/MIN are exact. One thread at a time may call the collectives; {@link #abort} may come from any
+ * thread.
+ *
+ * <pre>{@code
+ * TcpCollectives c = listener.connect(generation, rank, peers, Duration.ofSeconds(60));
+ * worker.onGenerationEnded(g -> c.abort("generation " + g + " ended"));
+ * c.allReduce(gradients, ReduceOp.AVG);
+ * }</pre>
+ */
+public final class TcpCollectives implements Collectives {
+
+    /** Bytes moved per ring step and link before the received chunk is reduced. */
+    public static final int CHUNK_BYTES = 1 << 20;
+
+    private static final int HEADER_BYTES = 16;
+    private static final int ALL_REDUCE = 1;
+    private static final int REDUCE_SCATTER = 2;
+    private static final int ALL_GATHER = 3;
+    private static final int BROADCAST = 4;
+    private static final int SEND = 5;
+    private static final int BARRIER = 6;
+
+    private final long generation;
+    private final int rank;
+    private final int size;
+    private final List<PeerAddress> peers;
+    private final SocketChannel[] links;
+    private final SelectionKey[] keys;
+    private final Selector selector;
+    private final long timeoutNanos;
+    private final ByteBuffer sendStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer recvStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final FloatBuffer sendFloats = sendStage.asFloatBuffer();
+    private final FloatBuffer recvFloats = recvStage.asFloatBuffer();
+    private final ByteBuffer headerOut = ByteBuffer.allocate(HEADER_BYTES);
+    private final ByteBuffer headerIn = ByteBuffer.allocate(HEADER_BYTES);
+    private FloatBuffer scratch;
+    private volatile String aborted;
+
+    TcpCollectives(long generation, int rank, List<PeerAddress> peers, SocketChannel[] links, Duration timeout)
+            throws IOException {
+        this.generation = generation;
+        this.rank = rank;
+        this.size = peers.size();
+        this.peers = List.copyOf(peers);
+        this.links = links.clone();
+        this.timeoutNanos = timeout.toNanos();
+        this.selector = Selector.open();
+        this.keys = new SelectionKey[size];
+        for (int peer = 0; peer < size; peer++) {
+            if (links[peer] != null) {
+                keys[peer] = links[peer].register(selector, 0);
+            }
+        }
+    }
+
+    /** The generation this group was connected for. */
+    public long generation() {
+        return generation;
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int worldSize() {
+        return size;
+    }
+
+    @Override
+    public void allReduce(FloatBuffer data, ReduceOp op) {
+        requireOp(op, "allReduce");
+        int length = data.remaining();
+        agree(ALL_REDUCE, op.ordinal(), length, "allReduce");
+        if (size == 1) {
+            return;
+        }
+        int base = data.position();
+        reduceScatterRing(data, base, length, op);
+        if (op == ReduceOp.AVG) {
+            divide(data, base + segmentStart(length, rank), segmentLength(length, rank));
+        }
+        allGatherRing(data, base, length);
+    }
+
+    @Override
+    public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
+        requireOp(op, "reduceScatter");
+        int length = input.remaining();
+        if (length % size != 0) {
+            throw new IllegalArgumentException("reduceScatter input of " + length + " floats does not split into "
+                    + size + " equal chunks");
+        }
+        if (output.remaining() != length / size) {
+            throw new IllegalArgumentException("reduceScatter of " + length + " floats on " + size + " ranks needs an"
+                    + " output of " + length / size + " floats, got " + output.remaining());
+        }
+        agree(REDUCE_SCATTER, op.ordinal(), length, "reduceScatter");
+        FloatBuffer work = scratch(length);
+        work.put(0, input, input.position(), length);
+        if (size > 1) {
+            reduceScatterRing(work, 0, length, op);
+        }
+        int chunk = length / size;
+        if (op == ReduceOp.AVG && size > 1) {
+            divide(work, rank * chunk, chunk);
+        }
+        output.put(output.position(), work, rank * chunk, chunk);
+    }
+
+    @Override
+    public void allGather(FloatBuffer input, FloatBuffer output) {
+        int length = input.remaining();
+        if (output.remaining() != (long) length * size) {
+            throw new IllegalArgumentException("allGather of " + length + " floats on " + size + " ranks needs an"
+                    + " output of " + (long) length * size + " floats, got " + output.remaining());
+        }
+        agree(ALL_GATHER, 0, length, "allGather");
+        output.put(output.position() + rank * length, input, input.position(), length);
+        if (size > 1) {
+            allGatherRing(output, output.position(), length * size);
+        }
+    }
+
+    @Override
+    public void broadcast(ByteBuffer data, int root) {
+        checkPeer(root, "broadcast root");
+        int length = data.remaining();
+        agree(BROADCAST, root, length, "broadcast");
+        if (size == 1) {
+            return;
+        }
+        int distance = Math.floorMod(rank - root, size);
+        int right = right();
+        int left = left();
+        int chunks = (length + CHUNK_BYTES - 1) / CHUNK_BYTES;
+        int base = data.position();
+        boolean forwards = distance < size - 1;
+        // Chunk c arrives from the left in round c and leaves to the right in round c + 1 (at the root: round c).
+        for (int round = 0; round <= chunks; round++) {
+            ByteBuffer out = null;
+            ByteBuffer in = null;
+            int outChunk = distance == 0 ? round : round - 1;
+            if (forwards && outChunk >= 0 && outChunk < chunks) {
+                out = slice(data, base, length, outChunk);
+            }
+            if (distance > 0 && round < chunks) {
+                in = slice(data, base, length, round);
+            }
+            if (out != null || in != null) {
+                exchange(out == null ? -1 : right, out, in == null ? -1 : left, in, "broadcast");
+            }
+        }
+    }
+
+    @Override
+    public void send(ByteBuffer data, int peer) {
+        checkPeer(peer, "send peer");
+        if (peer == rank) {
+            throw new IllegalArgumentException("rank " + rank + " cannot send to itself");
+        }
+        header(SEND, 0, data.remaining());
+        exchange(peer, headerOut, -1, null, "send");
+        exchange(peer, data.duplicate(), -1, null, "send");
+    }
+
+    @Override
+    public void recv(ByteBuffer data, int peer) {
+        checkPeer(peer, "recv peer");
+        if (peer == rank) {
+            throw new IllegalArgumentException("rank " + rank + " cannot receive from itself");
+        }
+        headerIn.clear();
+        exchange(-1, null, peer, headerIn, "recv");
+        int kind = headerIn.getInt(0);
+        long count = headerIn.getLong(8);
+        if (kind != SEND || count != data.remaining()) {
+            throw fail("recv", peer, "rank " + rank + " expected a send of " + data.remaining() + " bytes but rank "
+                    + peer + " sent " + (kind == SEND ? count + " bytes" : "collective " + kindName(kind)), null);
+        }
+        exchange(-1, null, peer, data.duplicate(), "recv");
+    }
+
+    @Override
+    public void barrier() {
+        // After round k a rank has heard, through a chain of k+1 neighbours, that they all entered.
+        for (int round = 0; round < Math.max(1, size - 1); round++) {
+            agree(BARRIER, round, 0, "barrier");
+        }
+    }
+
+    /**
+     * Breaks the group: every collective blocked now or called later throws {@link CollectiveException}
+     * carrying {@code reason}, and the sockets are closed so the peers fail fast too. Thread-safe, idempotent.
+     */
+    public void abort(String reason) {
+        synchronized (this) {
+            if (aborted != null) {
+                return;
+            }
+            aborted = reason == null ? "aborted" : reason;
+        }
+        selector.wakeup();
+        for (SocketChannel link : links) {
+            DataPlaneListener.closeQuietly(link);
+        }
+    }
+
+    /** Closes the links; later calls throw {@link CollectiveException}. Safe to call twice. */
+    @Override
+    public void close() {
+        abort("the collectives of generation " + generation + " are closed");
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing is best effort
+        }
+    }
+
+    // ---- ring algorithms over buf[base, base + length), split into `size` near-equal segments ----
+
+    /** Afterwards rank r holds segment r reduced over all ranks (the other segments hold partial sums). */
+    private void reduceScatterRing(FloatBuffer buf, int base, int length, ReduceOp op) {
+        for (int step = 0; step < size - 1; step++) {
+            int sendSegment = Math.floorMod(rank - step - 1, size);
+            int recvSegment = Math.floorMod(rank - step - 2, size);
+            ringStep(buf, base, length, sendSegment, recvSegment, op, "allReduce");
+        }
+    }
+
+    /** Afterwards every rank holds every segment; rank r starts by sending segment r. */
+    private void allGatherRing(FloatBuffer buf, int base, int length) {
+        for (int step = 0; step < size - 1; step++) {
+            int sendSegment = Math.floorMod(rank - step, size);
+            int recvSegment = Math.floorMod(rank - step - 1, size);
+            ringStep(buf, base, length, sendSegment, recvSegment, null, "allGather");
+        }
+    }
+
+    /** Sends a segment right while receiving one from the left, chunk by chunk; reduces (op) or copies (null). */
+    private void ringStep(FloatBuffer buf, int base, int length, int sendSegment, int recvSegment, ReduceOp op,
+                          String what) {
+        int chunkFloats = CHUNK_BYTES / Float.BYTES;
+        int sendStart = base + segmentStart(length, sendSegment);
+        int sendLength = segmentLength(length, sendSegment);
+        int recvStart = base + segmentStart(length, recvSegment);
+        int recvLength = segmentLength(length, recvSegment);
+        for (int offset = 0; offset < Math.max(sendLength, recvLength); offset += chunkFloats) {
+            int outFloats = Math.max(0, Math.min(chunkFloats, sendLength - offset));
+            int inFloats = Math.max(0, Math.min(chunkFloats, recvLength - offset));
+            sendFloats.put(0, buf, sendStart + offset, outFloats);
+            sendStage.clear().limit(outFloats * Float.BYTES);
+            recvStage.clear().limit(inFloats * Float.BYTES);
+            exchange(right(), sendStage, left(), recvStage, what);
+            int at = recvStart + offset;
+            if (op == null) {
+                buf.put(at, recvFloats, 0, inFloats);
+            } else {
+                combine(buf, at, inFloats, op);
+            }
+        }
+    }
+
+    private void combine(FloatBuffer buf, int at, int count, ReduceOp op) {
+        FloatBuffer in = recvFloats;
+        switch (op) {
+            case SUM, AVG -> {
+                for (int i = 0; i < count; i++) {
+                    buf.put(at + i, buf.get(at + i) + in.get(i));
+                }
+            }
+            case MAX -> {
+                for (int i = 0; i < count; i++) {
+                    buf.put(at + i, Math.max(buf.get(at + i), in.get(i)));
+                }
+            }
+            case MIN -> {
+                for (int i = 0; i < count; i++) {
+                    buf.put(at + i, Math.min(buf.get(at + i), in.get(i)));
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown ReduceOp " + op);
+        }
+    }
+
+    private void divide(FloatBuffer buf, int at, int count) {
+        float n = size;
+        for (int i = 0; i < count; i++) {
+            buf.put(at + i, buf.get(at + i) / n);
+        }
+    }
+
+    private int segmentStart(int length, int segment) {
+        return (int) ((long) length * segment / size);
+    }
+
+    private int segmentLength(int length, int segment) {
+        return segmentStart(length, segment + 1) - segmentStart(length, segment);
+    }
+
+    private static ByteBuffer slice(ByteBuffer data, int base, int length, int chunk) {
+        int from = base + chunk * CHUNK_BYTES;
+        int to = Math.min(base + length, from + CHUNK_BYTES);
+        return data.duplicate().limit(to).position(from);
+    }
+
+    private FloatBuffer scratch(int floats) {
+        if (scratch == null || scratch.capacity() < floats) {
+            scratch = FloatBuffer.allocate(floats);
+        }
+        return scratch;
+    }
+
+    private int right() {
+        return (rank + 1) % size;
+    }
+
+    private int left() {
+        return (rank + size - 1) % size;
+    }
+
+    // ---- the wire ----
+
+    private void header(int kind, int argument, long count) {
+        headerOut.clear();
+        headerOut.putInt(0, kind).putInt(4, argument).putLong(8, count);
+    }
+
+    /** Sends this collective's header right and checks the left neighbour's: ranks must agree. */
+    private void agree(int kind, int argument, long count, String what) {
+        checkOpen(what);
+        if (size == 1) {
+            return;
+        }
+        header(kind, argument, count);
+        headerIn.clear();
+        exchange(right(), headerOut, left(), headerIn, what);
+        int theirKind = headerIn.getInt(0);
+        int theirArgument = headerIn.getInt(4);
+        long theirCount = headerIn.getLong(8);
+        if (theirKind != kind || theirArgument != argument || theirCount != count) {
+            throw fail(what, left(), "ranks disagree: rank " + rank + " called " + describe(kind, argument, count)
+                    + " but rank " + left() + " called " + describe(theirKind, theirArgument, theirCount), null);
+        }
+    }
+
+    private static String describe(int kind, int argument, long count) {
+        String name = kindName(kind);
+        return switch (kind) {
+            case ALL_REDUCE, REDUCE_SCATTER -> name + "(" + count + " floats, " + ReduceOp.values()[argument] + ")";
+            case ALL_GATHER -> name + "(" + count + " floats)";
+            case BROADCAST -> name + "(" + count + " bytes, root " + argument + ")";
+            case SEND -> name + "(" + count + " bytes)";
+            default -> name;
+        };
+    }
+
+    private static String kindName(int kind) {
+        return switch (kind) {
+            case ALL_REDUCE -> "allReduce";
+            case REDUCE_SCATTER -> "reduceScatter";
+            case ALL_GATHER -> "allGather";
+            case BROADCAST -> "broadcast";
+            case SEND -> "send";
+            case BARRIER -> "barrier";
+            default -> "unknown collective " + kind;
+        };
+    }
+
+    /**
+     * Writes {@code out} to {@code sendPeer} while reading {@code in} from {@code recvPeer} (either may be
+     * -1/null), until both are done; fails if neither moves a byte for the collective timeout.
+     */
+    private void exchange(int sendPeer, ByteBuffer out, int recvPeer, ByteBuffer in, String what) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        int blamed = recvPeer >= 0 ? recvPeer : sendPeer;
+        try {
+            while (true) {
+                checkOpen(what);
+                boolean progress = false;
+                boolean writing = out != null && out.hasRemaining();
+                if (writing) {
+                    blamed = sendPeer;
+                    progress = links[sendPeer].write(out) > 0;
+                    writing = out.hasRemaining();
+                }
+                boolean reading = in != null && in.hasRemaining();
+                if (reading) {
+                    blamed = recvPeer;
+                    int n = links[recvPeer].read(in);
+                    if (n < 0) {
+                        throw new EOFException("rank " + recvPeer + " closed the connection");
+                    }
+                    progress |= n > 0;
+                    reading = in.hasRemaining();
+                }
+                if (!writing && !reading) {
+                    return;
+                }
+                if (progress) {
+                    deadline = System.nanoTime() + timeoutNanos;
+                    continue;
+                }
+                long wait = deadline - System.nanoTime();
+                if (wait <= 0) {
+                    blamed = reading ? recvPeer : sendPeer;
+                    throw fail(what, blamed, "no data moved for " + Duration.ofNanos(timeoutNanos)
+                            + " (the collective timeout): rank " + blamed + " is dead, stuck or in another collective",
+                            null);
+                }
+                for (int peer = 0; peer < size; peer++) {
+                    if (keys[peer] != null) {
+                        int interest = (writing && peer == sendPeer ? SelectionKey.OP_WRITE : 0)
+                                | (reading && peer == recvPeer ? SelectionKey.OP_READ : 0);
+                        if (keys[peer].interestOps() != interest) {
+                            keys[peer].interestOps(interest);
+                        }
+                    }
+                }
+                selector.select(Math.max(1, wait / 1_000_000));
+                selector.selectedKeys().clear();
+            }
+        } catch (IOException | java.nio.channels.CancelledKeyException
+                 | java.nio.channels.ClosedSelectorException e) {
+            throw fail(what, blamed, e instanceof IOException io ? DataPlaneListener.describe(io) : e.toString(), e);
+        }
+    }
+
+    private CollectiveException fail(String what, int peer, String problem, Throwable cause) {
+        String reason = aborted;
+        CollectiveException failure = reason != null
+                ? new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") aborted: "
+                        + reason, CollectiveException.NO_PEER, generation, cause)
+                : new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") failed with rank "
+                        + peer + " at " + peers.get(peer) + ": " + problem, peer, generation, cause);
+        abort(failure.getMessage());
+        return failure;
+    }
+
+    private void checkOpen(String what) {
+        String reason = aborted;
+        if (reason != null) {
+            throw new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") aborted: "
+                    + reason, CollectiveException.NO_PEER, generation);
+        }
+    }
+
+    private void checkPeer(int peer, String what) {
+        if (peer < 0 || peer >= size) {
+            throw new IllegalArgumentException(what + " " + peer + " does not exist in a group of " + size
+                    + " ranks (0.." + (size - 1) + ")");
+        }
+    }
+
+    private static void requireOp(ReduceOp op, String what) {
+        if (op == null) {
+            throw new IllegalArgumentException(what + " needs a ReduceOp (SUM, AVG, MAX or MIN), got null");
+        }
+    }
+}

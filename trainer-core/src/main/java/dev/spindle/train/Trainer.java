@@ -230,8 +230,9 @@ public final class Trainer {
                     tokens += batch.tokens();
                     NDArray logits = model.forward(batch.inputs(), true);
                     NDArray loss = model.loss(logits, batch.labels());
-                    collector.backward(settings.gradientAccumulation() == 1
-                            ? loss : loss.div(Scalars.of(loss, settings.gradientAccumulation())));
+                    // A rank's slice of a global batch weighs b_r * N / B (see DataShard); the
+                    // reported loss below stays the unscaled mean of this rank's rows.
+                    collector.backward(scaled(loss, batch.lossScale()));
                     NDArray detached = loss.stopGradient();
                     lossSum = lossSum == null ? detached : lossSum.add(detached);
                 }
@@ -249,6 +250,15 @@ public final class Trainer {
             return new StepMetrics(step + 1, loss, lr, norm, samples / seconds, tokens / seconds,
                     (t1 - t0) / 1e6, waitNanos / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
         }
+    }
+
+    /** The loss to differentiate: averaged over micro-batches, weighted by the batch's loss scale. */
+    private NDArray scaled(NDArray loss, double lossScale) {
+        int accumulation = settings.gradientAccumulation();
+        if (lossScale == 1.0) {
+            return accumulation == 1 ? loss : loss.div(Scalars.of(loss, accumulation));
+        }
+        return loss.mul(Scalars.of(loss, lossScale / accumulation));
     }
 
     private double evaluate(NDManager root) {

@@ -2,11 +2,13 @@ package dev.spindle.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -283,15 +285,18 @@ public final class CheckpointStore {
             Manifest manifest;
             try {
                 manifest = StepDirectory.readManifest(storage, directory);
+                List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, false);
+                if (problems.isEmpty()) {
+                    valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
+                } else {
+                    LOG.warn("skipping damaged checkpoint {}: {}", storage.describe(directory), problems);
+                }
             } catch (CheckpointCorruptException incomplete) {
                 LOG.debug("not a checkpoint: {}", incomplete.getMessage());
-                continue;
-            }
-            List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, false);
-            if (problems.isEmpty()) {
-                valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
-            } else {
-                LOG.warn("skipping damaged checkpoint {}: {}", storage.describe(directory), problems);
+            } catch (NoSuchFileException | FileNotFoundException deleted) {
+                // With data-parallel ranks, the coordinator's retention may delete old checkpoints while
+                // a rank lists the store before writing its shard.
+                LOG.debug("{} was deleted while listing: {}", storage.describe(directory), deleted.toString());
             }
         }
         return valid;

@@ -466,6 +466,9 @@ public final class TcpCollectives implements Collectives {
                 }
                 selector.select(Math.max(1, wait / 1_000_000));
                 selector.selectedKeys().clear();
+                if (Thread.currentThread().isInterrupted()) {
+                    throw fail(what, blamed, "the calling thread was interrupted", null);
+                }
             }
         } catch (IOException | java.nio.channels.CancelledKeyException
                  | java.nio.channels.ClosedSelectorException e) {

@@ -306,6 +306,25 @@ class TcpCollectivesTest {
     }
 
     @Test
+    void anInterruptedCallFailsInsteadOfSpinning() throws Exception {
+        List<TcpCollectives> group = group(2, 1, TIMEOUT);
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                group.get(0).allReduce(direct(values(0, 10)), ReduceOp.SUM); // rank 1 never joins
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        caller.start();
+        Thread.sleep(200);
+        caller.interrupt();
+        caller.join(TimeUnit.MINUTES.toMillis(1));
+        assertTrue(thrown.get() instanceof CollectiveException, "got " + thrown.get());
+        assertTrue(thrown.get().getMessage().contains("interrupted"), thrown.get().getMessage());
+    }
+
+    @Test
     void aWrongSecretIsRefusedOnBothSides() throws Exception {
         DataPlaneListener good = listeners(1, secret).get(0);
         DataPlaneListener intruder = listeners(1, JobSecret.generate()).get(0);

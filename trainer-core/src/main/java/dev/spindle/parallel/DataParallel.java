@@ -10,6 +10,12 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Data-parallel gradient averaging: every rank holds a full replica, computes gradients on its own
@@ -18,8 +24,11 @@ import java.util.List;
  *
  * <p>The trainable parameters' gradients are read through their direct buffers (no copy out of
  * libtorch) into flat buckets of about {@code bucketBytes}; each bucket is all-reduced (AVG) and
- * written back through the same buffers. A gradient larger than a bucket spans several. A group of
- * one does nothing at all.
+ * written back through the same buffers. A gradient larger than a bucket spans several. Two buckets
+ * alternate: a communication thread (one per call, calling the collectives one at a time in bucket
+ * order) reduces bucket k while the caller packs bucket k+1, so packing hides behind the network.
+ * The call returns only after every bucket is written back, also when a collective fails (its
+ * exception is rethrown). A group of one does nothing at all. One call at a time per instance.
  *
  * <pre>{@code
  * DataParallel ddp = new DataParallel(collectives, DataParallel.DEFAULT_BUCKET_BYTES);
@@ -35,7 +44,8 @@ public final class DataParallel {
 
     private final Collectives collectives;
     private final int bucketFloats;
-    private FloatBuffer bucket;
+    /** Two buckets: one being reduced while the other is packed. */
+    private final FloatBuffer[] buckets = new FloatBuffer[2];
 
     public DataParallel(Collectives collectives, long bucketBytes) {
         if (collectives == null) {
@@ -78,34 +88,128 @@ public final class DataParallel {
         }
     }
 
-    /** Streams the gradients, in parameter order, through one reusable bucket. */
+    /**
+     * Streams the gradients, in parameter order, through two buckets: while a communication thread
+     * all-reduces bucket k and writes it back, this thread packs bucket k+1 into the other one. The
+     * communication thread calls the collectives one at a time in bucket order, so every rank issues
+     * the same sequence. A group whose gradients fit in one bucket needs no second thread.
+     */
     private void averageInBuckets(List<FloatBuffer> views) {
-        if (bucket == null) {
-            bucket = FloatBuffer.allocate(bucketFloats);
-        }
-        List<Segment> pending = new ArrayList<>();
-        int filled = 0;
+        long total = 0;
         for (FloatBuffer view : views) {
-            int offset = 0;
-            while (offset < view.capacity()) {
-                int length = Math.min(view.capacity() - offset, bucketFloats - filled);
-                bucket.put(filled, view, offset, length);
-                pending.add(new Segment(view, offset, filled, length));
-                filled += length;
-                offset += length;
-                if (filled == bucketFloats) {
-                    reduce(pending, filled);
-                    pending.clear();
-                    filled = 0;
-                }
+            total += view.capacity();
+        }
+        boolean oneBucket = total <= bucketFloats;
+        int bucketSize = oneBucket ? (int) Math.max(1, total) : bucketFloats;
+        for (int i = 0; i < (oneBucket ? 1 : 2); i++) {
+            if (buckets[i] == null || buckets[i].capacity() < bucketSize) {
+                buckets[i] = FloatBuffer.allocate(bucketSize);
             }
         }
-        if (filled > 0) {
-            reduce(pending, filled);
+        ExecutorService communication = oneBucket ? null : Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "data-parallel-allreduce");
+            thread.setDaemon(true);
+            return thread;
+        });
+        AtomicBoolean failed = new AtomicBoolean();
+        List<Future<?>> inFlight = new ArrayList<>();
+        Throwable failure = null;
+        try {
+            int view = 0;
+            int offset = 0;
+            for (int k = 0; view < views.size(); k++) {
+                if (k >= 2) {
+                    awaitReduced(inFlight.get(k - 2)); // its bucket is the one we are about to refill
+                }
+                FloatBuffer bucket = buckets[k % 2];
+                List<Segment> segments = new ArrayList<>();
+                int filled = 0;
+                while (view < views.size() && filled < bucketSize) {
+                    FloatBuffer gradient = views.get(view);
+                    int length = Math.min(gradient.capacity() - offset, bucketSize - filled);
+                    bucket.put(filled, gradient, offset, length);
+                    // Each segment writes back through its own view: the threads never share a buffer object.
+                    segments.add(new Segment(gradient.duplicate(), offset, filled, length));
+                    filled += length;
+                    offset += length;
+                    if (offset == gradient.capacity()) {
+                        view++;
+                        offset = 0;
+                    }
+                }
+                int floats = filled;
+                FutureTask<Void> task = new FutureTask<>(() -> {
+                    if (!failed.get()) { // after a failure the group is broken: skip the rest
+                        try {
+                            reduce(bucket, segments, floats);
+                        } catch (RuntimeException | Error e) {
+                            failed.set(true);
+                            throw e;
+                        }
+                    }
+                    return null;
+                });
+                inFlight.add(task);
+                if (communication == null) {
+                    task.run();
+                } else {
+                    communication.execute(task);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        } finally {
+            // Wait for every bucket, even after a failure: the gradients are closed when this returns,
+            // so no write-back may still be running.
+            failed.compareAndSet(false, failure != null);
+            for (Future<?> future : inFlight) {
+                try {
+                    awaitReduced(future);
+                } catch (RuntimeException | Error e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (communication != null) {
+                communication.shutdown();
+            }
+        }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error error) {
+            throw error;
         }
     }
 
-    private void reduce(List<Segment> segments, int filled) {
+    /** Waits for a bucket's all-reduce and write-back, uninterruptibly; rethrows its failure. */
+    private static void awaitReduced(Future<?> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    future.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException runtime) {
+                        throw runtime;
+                    }
+                    if (cause instanceof Error error) {
+                        throw error;
+                    }
+                    throw new IllegalStateException("gradient all-reduce failed: " + cause, cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void reduce(FloatBuffer bucket, List<Segment> segments, int filled) {
         collectives.allReduce(bucket.duplicate().position(0).limit(filled), ReduceOp.AVG);
         for (Segment segment : segments) {
             segment.gradient().put(segment.offset(), bucket, segment.bucketOffset(), segment.length());

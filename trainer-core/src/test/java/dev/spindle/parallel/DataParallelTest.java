@@ -1,6 +1,7 @@
 package dev.spindle.parallel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,6 +133,119 @@ class DataParallelTest {
                 () -> new DataParallel(Collectives.single(), 3));
         assertTrue(error.getMessage().contains("bucketBytes") && error.getMessage().contains("3"));
         assertFalse(error.getMessage().isBlank());
+    }
+
+    @Test
+    void bucketsAreReducedInOrderOnOneCommunicationThreadAndEveryFloatIsWrittenBack() {
+        Parameters replica = replicaWithGradients(1);
+        NegatingPair pair = new NegatingPair(-1);
+
+        // 16-byte buckets: 15 + 7 = 22 floats make buckets of 4, 4, 4, 4, 4 and 2 floats.
+        new DataParallel(pair, 16).synchronizeGradients(replica);
+
+        assertEquals(List.of(4, 4, 4, 4, 4, 2), pair.sizes);
+        assertEquals(1, pair.threads.size(), "one communication thread: " + pair.threads);
+        assertFalse(pair.threads.contains(Thread.currentThread().getName()), "not the caller's thread");
+        float[] weight = gradient(replica, "weight");
+        float[] bias = gradient(replica, "bias");
+        for (int i = 0; i < 15; i++) {
+            assertEquals(-x(1)[i], weight[i], 1e-6f, "weight[" + i + "]");
+        }
+        for (int i = 0; i < 7; i++) {
+            assertEquals(-y(1)[i], bias[i], 1e-6f, "bias[" + i + "]");
+        }
+    }
+
+    @Test
+    void aFailingCollectiveIsRethrownAndNoLaterBucketIsReduced() {
+        Parameters replica = replicaWithGradients(0);
+        NegatingPair pair = new NegatingPair(2);
+
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> new DataParallel(pair, 16).synchronizeGradients(replica));
+
+        assertEquals("peer lost in call 2", error.getMessage());
+        assertEquals(List.of(4, 4, 4), pair.sizes, "calls 0, 1 and the failing 2, nothing after");
+    }
+
+    @Test
+    void gradientsThatFitOneBucketAreReducedOnTheCallersThread() {
+        Parameters replica = replicaWithGradients(1);
+        NegatingPair pair = new NegatingPair(-1);
+
+        new DataParallel(pair, DataParallel.DEFAULT_BUCKET_BYTES).synchronizeGradients(replica);
+
+        assertEquals(List.of(22), pair.sizes);
+        assertEquals(java.util.Set.of(Thread.currentThread().getName()), pair.threads);
+        assertEquals(-y(1)[3], gradient(replica, "bias")[3], 1e-6f);
+    }
+
+    /** A two-rank world seen from one rank whose peer contributes -3x: the mean is -x. Fails at call {@code failAt}. */
+    private static final class NegatingPair implements Collectives {
+        final List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final int failAt;
+
+        NegatingPair(int failAt) {
+            this.failAt = failAt;
+        }
+
+        @Override
+        public int rank() {
+            return 0;
+        }
+
+        @Override
+        public int worldSize() {
+            return 2;
+        }
+
+        @Override
+        public void allReduce(FloatBuffer data, ReduceOp op) {
+            assertEquals(ReduceOp.AVG, op);
+            threads.add(Thread.currentThread().getName());
+            int call = sizes.size();
+            sizes.add(data.remaining());
+            if (call == failAt) {
+                throw new IllegalStateException("peer lost in call " + call);
+            }
+            for (int i = data.position(); i < data.limit(); i++) {
+                data.put(i, (data.get(i) + -3 * data.get(i)) / 2);
+            }
+        }
+
+        @Override
+        public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void allGather(FloatBuffer input, FloatBuffer output) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void broadcast(ByteBuffer data, int root) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void send(ByteBuffer data, int peer) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void recv(ByteBuffer data, int peer) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void barrier() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {}
     }
 
     /** A world of one that records every collective called on it. */

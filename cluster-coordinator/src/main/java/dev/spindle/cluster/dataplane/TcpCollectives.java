@@ -66,6 +66,8 @@ public final class TcpCollectives implements Collectives {
     private final FloatBuffer recvFloats = recvStage.asFloatBuffer();
     private final ByteBuffer headerOut = ByteBuffer.allocate(HEADER_BYTES);
     private final ByteBuffer headerIn = ByteBuffer.allocate(HEADER_BYTES);
+    private final float[] mine = new float[CHUNK_BYTES / Float.BYTES];
+    private final float[] theirs = new float[CHUNK_BYTES / Float.BYTES];
     private FloatBuffer scratch;
     private volatile String aborted;
 
@@ -295,32 +297,43 @@ public final class TcpCollectives implements Collectives {
         }
     }
 
+    /** buf[at, at + count) = op(buf, received): bulk copies to arrays, so the loop is a plain (vectorized) array loop. */
     private void combine(FloatBuffer buf, int at, int count, ReduceOp op) {
-        FloatBuffer in = recvFloats;
+        float[] mine = this.mine;
+        float[] theirs = this.theirs;
+        buf.get(at, mine, 0, count);
+        recvFloats.get(0, theirs, 0, count);
         switch (op) {
             case SUM, AVG -> {
                 for (int i = 0; i < count; i++) {
-                    buf.put(at + i, buf.get(at + i) + in.get(i));
+                    mine[i] += theirs[i];
                 }
             }
             case MAX -> {
                 for (int i = 0; i < count; i++) {
-                    buf.put(at + i, Math.max(buf.get(at + i), in.get(i)));
+                    mine[i] = Math.max(mine[i], theirs[i]);
                 }
             }
             case MIN -> {
                 for (int i = 0; i < count; i++) {
-                    buf.put(at + i, Math.min(buf.get(at + i), in.get(i)));
+                    mine[i] = Math.min(mine[i], theirs[i]);
                 }
             }
             default -> throw new IllegalArgumentException("unknown ReduceOp " + op);
         }
+        buf.put(at, mine, 0, count);
     }
 
     private void divide(FloatBuffer buf, int at, int count) {
         float n = size;
-        for (int i = 0; i < count; i++) {
-            buf.put(at + i, buf.get(at + i) / n);
+        float[] mine = this.mine;
+        for (int done = 0; done < count; done += mine.length) {
+            int length = Math.min(mine.length, count - done);
+            buf.get(at + done, mine, 0, length);
+            for (int i = 0; i < length; i++) {
+                mine[i] /= n;
+            }
+            buf.put(at + done, mine, 0, length);
         }
     }
 
@@ -453,6 +466,9 @@ public final class TcpCollectives implements Collectives {
                 }
                 selector.select(Math.max(1, wait / 1_000_000));
                 selector.selectedKeys().clear();
+                if (Thread.currentThread().isInterrupted()) {
+                    throw fail(what, blamed, "the calling thread was interrupted", null);
+                }
             }
         } catch (IOException | java.nio.channels.CancelledKeyException
                  | java.nio.channels.ClosedSelectorException e) {

@@ -140,7 +140,7 @@ class TcpCollectivesTest {
         int chunkFloats = TcpCollectives.CHUNK_BYTES / Float.BYTES;
         for (int n : new int[] {2, 3, 4}) {
             List<TcpCollectives> group = group(n, 1, TIMEOUT);
-            for (int length : new int[] {1, 5, 1003, 3 * chunkFloats + 7}) {
+            for (int length : new int[] {1, 5, 1003, chunkFloats + 7}) {
                 for (ReduceOp op : ReduceOp.values()) {
                     List<float[]> expected = reference(n, length, op);
                     List<float[]> actual = onEveryRank(n, r -> () -> {
@@ -303,6 +303,25 @@ class TcpCollectivesTest {
         assertTrue(later.getMessage().contains("generation 1 ended"), later.getMessage());
         // the peer's side of the links is closed too, so it fails at once instead of timing out
         assertThrows(CollectiveException.class, () -> group.get(1).barrier());
+    }
+
+    @Test
+    void anInterruptedCallFailsInsteadOfSpinning() throws Exception {
+        List<TcpCollectives> group = group(2, 1, TIMEOUT);
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                group.get(0).allReduce(direct(values(0, 10)), ReduceOp.SUM); // rank 1 never joins
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        caller.start();
+        Thread.sleep(200);
+        caller.interrupt();
+        caller.join(TimeUnit.MINUTES.toMillis(1));
+        assertTrue(thrown.get() instanceof CollectiveException, "got " + thrown.get());
+        assertTrue(thrown.get().getMessage().contains("interrupted"), thrown.get().getMessage());
     }
 
     @Test

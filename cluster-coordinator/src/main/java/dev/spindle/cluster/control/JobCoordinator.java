@@ -67,6 +67,9 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     /** Steps of look-ahead for a stop request: ranks are within a step of each other, reports lag. */
     static final int STOP_MARGIN = 4;
 
+    /** Steps whose progress is kept while waiting for the slowest rank's report. */
+    static final int PENDING_STEPS = 1024;
+
     private record Worker(String id, String dataPlane, ActorRef<Protocol.ToWorker> agent, Address address) {}
 
     private final CoordinatorSettings settings;
@@ -357,7 +360,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             progress.remove(p.step());
             writeMetrics(p.generation(), p.step(), step);
         }
-        progress.headMap(p.step() - 2 * STOP_MARGIN).clear();
+        progress.headMap(maxStepSeen - PENDING_STEPS).clear();   // a rank that never reports must not grow this
         return this;
     }
 
@@ -376,11 +379,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         double perSecond = slowest > 0 ? samples / (slowest / 1000.0) : 0;
         log.metric("step", step, "generation", generation, "loss", loss, "samplesPerSecond", perSecond,
                 "samples", samples, "ranks", ranks.size());
-        double[] sorted = millis.clone();
-        Arrays.sort(sorted);
-        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-        for (int rank = 0; rank < millis.length; rank++) {
+        for (int rank = 0; rank < millis.length && millis.length > 1; rank++) {
+            double median = medianOfOthers(millis, rank);
             if (settings.straggler().slow(millis[rank], median)) {
                 if (++slowStreak[rank] == settings.straggler().consecutiveSteps()) {
                     log.event("straggler", "generation", generation, "rank", rank, "workerId", ranks.get(rank).id(),
@@ -390,6 +390,19 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
                 slowStreak[rank] = 0;
             }
         }
+    }
+
+    /** The median step time of the ranks other than {@code rank} (so one slow rank of two still shows). */
+    static double medianOfOthers(double[] millis, int rank) {
+        double[] others = new double[millis.length - 1];
+        for (int i = 0, j = 0; i < millis.length; i++) {
+            if (i != rank) {
+                others[j++] = millis[i];
+            }
+        }
+        Arrays.sort(others);
+        int n = others.length;
+        return n % 2 == 1 ? others[n / 2] : (others[n / 2 - 1] + others[n / 2]) / 2;
     }
 
     private Behavior<Command> onShard(Protocol.Shard msg) {

@@ -1,8 +1,8 @@
 package dev.spindle.cluster.control;
 
 /**
- * When the coordinator calls a rank a straggler: its step time exceeds {@code factor} times the median of
- * the ranks for {@code consecutiveSteps} steps in a row (one {@code straggler} event per streak).
+ * When the coordinator calls a rank a straggler: its step time exceeds {@code factor} times the median of the other ranks
+ * for {@code consecutiveSteps} steps in a row (one {@code straggler} event per streak).
  *
  * <pre>{@code
  * StragglerPolicy p = StragglerPolicy.DEFAULT;          // 2.0 x median for 5 steps

@@ -92,7 +92,10 @@ public final class WorkerNode implements AutoCloseable {
         return inbox.await(timeout);
     }
 
-    /** {@code listener} is called (on any thread) with the generation the coordinator ended. */
+    /**
+     * {@code listener} is called (on any thread) with the generation the coordinator ended, and with the
+     * current one when the job ends for this worker (finished, failed, downed): abort its collectives.
+     */
     public void onGenerationEnded(LongConsumer listener) {
         inbox.listeners.add(listener);
     }
@@ -195,17 +198,25 @@ public final class WorkerNode implements AutoCloseable {
             notifyAll();
         }
 
-        synchronized void ended(JobEndedException.Reason reason, String message) {
-            if (ended != null) {
-                return;
+        void ended(JobEndedException.Reason reason, String message) {
+            long generation;
+            synchronized (this) {
+                if (ended != null) {
+                    return;
+                }
+                if (reason == JobEndedException.Reason.DOWNED && closing) {
+                    reason = JobEndedException.Reason.FAILED;
+                    message = "the worker node was closed";
+                }
+                ended = reason;
+                endMessage = message;
+                notifyAll();
+                generation = newest == null ? 0 : newest.generation();
             }
-            if (reason == JobEndedException.Reason.DOWNED && closing) {
-                reason = JobEndedException.Reason.FAILED;
-                message = "the worker node was closed";
+            if (generation > 0) {
+                // The coordinator cannot reach a downed worker any more: end its generation here.
+                generationEnded(generation, message);
             }
-            ended = reason;
-            endMessage = message;
-            notifyAll();
         }
 
         synchronized Assignment await(Duration timeout) throws InterruptedException {

@@ -29,6 +29,9 @@ final class CheckpointJson {
         root.put("createdAt", manifest.createdAt().toString());
         root.put("specDigest", manifest.specDigest());
         root.put("parametersDigest", manifest.parametersDigest());
+        if (manifest.ranks() > 1) {
+            root.put("ranks", manifest.ranks()); // absent means 1, so single-rank manifests stay as they were
+        }
         ArrayNode files = root.putArray("files");
         for (Manifest.FileEntry entry : manifest.files()) {
             files.addObject().put("path", entry.path()).put("size", entry.size()).put("sha256", entry.sha256());
@@ -51,8 +54,12 @@ final class CheckpointJson {
                 files.add(new Manifest.FileEntry(text(file, entry, "path", where), number(file, entry, "size", where),
                         text(file, entry, "sha256", where)));
             }
+            long ranks = root.has("ranks") ? number(file, root, "ranks", "") : 1;
+            if (ranks < 1 || ranks > Integer.MAX_VALUE) {
+                throw new CheckpointCorruptException(file, "field 'ranks' must be an integer >= 1, got " + ranks);
+            }
             return new Manifest(version, number(file, root, "step", ""), instant(file, root),
-                    text(file, root, "specDigest", ""), text(file, root, "parametersDigest", ""), files);
+                    text(file, root, "specDigest", ""), text(file, root, "parametersDigest", ""), (int) ranks, files);
         } catch (IllegalArgumentException invalid) {
             throw new CheckpointCorruptException(file, invalid.getMessage(), invalid);
         }
@@ -74,6 +81,22 @@ final class CheckpointJson {
             // only in checkpoints that leave out a frozen base, so full checkpoints stay as they were
             root.put("baseParametersDigest", state.baseParametersDigest());
         }
+        return JSON.writeValueAsBytes(root);
+    }
+
+    /**
+     * A rank's {@code rank-NNNNN.json}: what it saved a checkpoint of, so that the manifest can vouch
+     * for every rank's replica and a person can see which rank had which cursor.
+     */
+    static byte[] rankShard(int rank, int worldSize, TrainState state, String parametersDigest) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("formatVersion", CheckpointStore.FORMAT_VERSION);
+        root.put("step", state.step());
+        root.put("rank", rank);
+        root.put("worldSize", worldSize);
+        root.put("specDigest", state.specDigest());
+        root.put("dataCursor", state.dataCursor());
+        root.put("parametersDigest", parametersDigest);
         return JSON.writeValueAsBytes(root);
     }
 

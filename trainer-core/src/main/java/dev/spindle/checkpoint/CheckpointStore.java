@@ -34,8 +34,14 @@ import org.slf4j.LoggerFactory;
  * LoadedCheckpoint loaded = store.load(resume.orElseThrow(), manager);
  * }</pre>
  *
- * <p>One writer per store. With many ranks, each rank would write its own shard files into the step
- * directory and the coordinator would write the manifest once all are durable; format v1 is one rank.
+ * <p>One committer per store. With data-parallel ranks, each rank writes its shard with
+ * {@link #writeShard} (rank 0 the tensors, the others a small {@code rank-NNNNN.json}) and the
+ * coordinator {@link #commit commits} once every rank's {@link ShardReceipt} is in:
+ *
+ * <pre>{@code
+ * ShardReceipt mine = store.writeShard(rank, worldSize, parameters.asMap(), optimizer.state(), state);
+ * CheckpointInfo info = store.commit(receiptsOfEveryRank);     // on the coordinator
+ * }</pre>
  */
 public final class CheckpointStore {
 
@@ -100,58 +106,201 @@ public final class CheckpointStore {
      * Writes every file, fsyncs, then writes manifest.json last with create-if-absent (locally a temp
      * file and an atomic rename; on object stores one upload, no rename needed), then moves the
      * {@code latest} pointer (a hint) and deletes checkpoints beyond the newest {@code keep}, and partial
-     * directories older than this one.
+     * directories older than this one. The same as {@code commit(List.of(writeShard(0, 1, ...)))}.
      *
      * @throws FileAlreadyExistsException if a complete checkpoint of {@code state.step()} exists
      * @throws IllegalArgumentException if the store holds a checkpoint of a later step
      */
     public CheckpointInfo save(Map<String, NDArray> parameters, Map<String, NDArray> optimizerState,
                                TrainState state) throws IOException {
+        return commit(List.of(writeShard(0, 1, parameters, optimizerState, state)));
+    }
+
+    /**
+     * Writes rank {@code rank}'s part of the data-parallel checkpoint of {@code state.step()} and makes
+     * it durable, without committing: rank 0 writes {@code model.safetensors}, {@code optimizer.safetensors}
+     * and {@code state.json}; every other rank writes only {@code rank-NNNNN.json} (its step, cursor and
+     * parameters digest), since parameters and optimizer state are replicas. Ranks of one step may write
+     * concurrently, from different processes: they write disjoint files, and only a single-rank save
+     * removes a partial directory of its step (with several ranks, rank 0 overwrites its own files in
+     * place, because deleting the directory could delete another rank's finished shard).
+     *
+     * @return the receipt to hand to {@link #commit} (through the coordinator)
+     * @throws FileAlreadyExistsException if a complete checkpoint of {@code state.step()} exists
+     * @throws IllegalArgumentException if the store holds a checkpoint of a later step, or the rank is
+     *     outside {@code [0, worldSize)}
+     */
+    public ShardReceipt writeShard(int rank, int worldSize, Map<String, NDArray> parameters,
+                                   Map<String, NDArray> optimizerState, TrainState state) throws IOException {
         if (parameters == null || optimizerState == null || state == null) {
             throw new IllegalArgumentException("save needs parameters, optimizerState and state, got parameters="
                     + (parameters == null ? null : parameters.keySet()) + ", state=" + state);
         }
-        TensorFile.checkWritable("parameters", parameters);
-        TensorFile.checkWritable("optimizerState", optimizerState);
+        if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("writeShard needs 0 <= rank < worldSize, got rank " + rank
+                    + " of worldSize " + worldSize);
+        }
+        if (rank == 0) {
+            TensorFile.checkWritable("parameters", parameters);
+            TensorFile.checkWritable("optimizerState", optimizerState);
+        }
         Path directory = root.resolve(StepDirectory.name(state.step()));
-        Optional<CheckpointInfo> newest = latest();
-        if (newest.isPresent() && newest.get().step() == state.step()) {
-            throw new FileAlreadyExistsException(directory.toString(), null, "a checkpoint of step "
-                    + state.step() + " exists already; delete it or save under a later step");
-        }
-        if (newest.isPresent() && newest.get().step() > state.step()) {
-            throw new IllegalArgumentException("cannot save step " + state.step() + ": " + root + " already holds"
-                    + " the later checkpoint " + newest.get().directory().getFileName() + ", and latest() and"
-                    + " retention go by step, so the new one would be hidden or deleted. Delete the later"
-                    + " checkpoints first or save into another directory");
-        }
-        if (storage.exists(directory)) {
+        checkNewStep(directory, state.step());
+        if (worldSize == 1 && storage.exists(directory)) {
             // Listing did not accept it, so it is what an interrupted save of this step left behind.
             LOG.info("removing partial checkpoint {} left by an unfinished save", storage.describe(directory));
             storage.deleteRecursively(directory);
         }
         storage.createDirectories(directory);
 
+        String digest = ParametersDigest.of(parameters);
         List<Manifest.FileEntry> files = new ArrayList<>();
-        files.add(write(directory, StepDirectory.MODEL,
-                out -> TensorFile.write(out, parameters, StepDirectory.MODEL)));
-        files.add(write(directory, StepDirectory.OPTIMIZER,
-                out -> TensorFile.write(out, optimizerState, StepDirectory.OPTIMIZER)));
-        byte[] stateJson = CheckpointJson.state(state);
-        files.add(write(directory, StepDirectory.STATE, out -> out.write(stateJson)));
+        if (rank == 0) {
+            files.add(write(directory, StepDirectory.MODEL,
+                    out -> TensorFile.write(out, parameters, StepDirectory.MODEL)));
+            files.add(write(directory, StepDirectory.OPTIMIZER,
+                    out -> TensorFile.write(out, optimizerState, StepDirectory.OPTIMIZER)));
+            byte[] stateJson = CheckpointJson.state(state);
+            files.add(write(directory, StepDirectory.STATE, out -> out.write(stateJson)));
+        } else {
+            byte[] shardJson = CheckpointJson.rankShard(rank, worldSize, state, digest);
+            files.add(write(directory, StepDirectory.rankFile(rank), out -> out.write(shardJson)));
+        }
         // The new names must be durable before the manifest that vouches for them.
         storage.syncDirectory(directory);
+        return new ShardReceipt(state.step(), rank, worldSize, digest, state.specDigest(), files);
+    }
 
-        Manifest manifest = new Manifest(FORMAT_VERSION, state.step(), Instant.now(), state.specDigest(),
-                ParametersDigest.of(parameters), files);
+    /**
+     * Commits the checkpoint whose shards {@code receipts} describe, one per rank {@code 0..N-1}: checks
+     * that they agree (step, world size, spec digest and parameters digest) and that every file is
+     * still there with its reported size (the small JSON files also with their SHA-256), then writes
+     * {@code manifest.json} last and exclusively, moves {@code latest} and applies retention, as
+     * {@link #save} does. Called by whoever collects the receipts (the job's coordinator).
+     *
+     * @throws ReplicasDivergedException if two ranks report different parameters digests
+     * @throws CheckpointException if a reported file is missing or has another size or hash
+     * @throws FileAlreadyExistsException if a complete checkpoint of the step exists
+     * @throws IllegalArgumentException if the receipts are not one per rank of one step, or the store
+     *     holds a later checkpoint
+     */
+    public CheckpointInfo commit(List<ShardReceipt> receipts) throws IOException {
+        if (receipts == null || receipts.isEmpty()) {
+            throw new IllegalArgumentException("commit needs one ShardReceipt per rank, got none");
+        }
+        ShardReceipt first = receipts.get(0);
+        long step = first.step();
+        int worldSize = first.worldSize();
+        Path directory = root.resolve(StepDirectory.name(step));
+        ShardReceipt[] byRank = new ShardReceipt[worldSize];
+        for (ShardReceipt receipt : receipts) {
+            if (receipt.step() != step || receipt.worldSize() != worldSize) {
+                throw new IllegalArgumentException("commit needs receipts of one step and world size; rank "
+                        + first.rank() + " reported step " + step + " of " + worldSize + " ranks, rank "
+                        + receipt.rank() + " step " + receipt.step() + " of " + receipt.worldSize());
+            }
+            if (!receipt.specDigest().equals(first.specDigest())) {
+                throw new IllegalArgumentException("commit of step " + step + ": rank " + first.rank()
+                        + " ran spec " + first.specDigest() + " but rank " + receipt.rank() + " ran "
+                        + receipt.specDigest() + "; every rank must run the same job spec");
+            }
+            if (byRank[receipt.rank()] != null) {
+                throw new IllegalArgumentException("commit of step " + step + ": rank " + receipt.rank()
+                        + " reported twice; pass one receipt per rank");
+            }
+            byRank[receipt.rank()] = receipt;
+        }
+        List<Integer> missing = new ArrayList<>();
+        for (int rank = 0; rank < worldSize; rank++) {
+            if (byRank[rank] == null) {
+                missing.add(rank);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("cannot commit step " + step + ": no shard from rank(s) " + missing
+                    + " of " + worldSize + "; wait for every rank's receipt");
+        }
+        for (ShardReceipt receipt : byRank) {
+            if (!receipt.parametersDigest().equals(byRank[0].parametersDigest())) {
+                throw new ReplicasDivergedException(directory, "replicas diverged at step " + step + ": rank 0 has "
+                        + byRank[0].parametersDigest() + ", rank " + receipt.rank() + " has "
+                        + receipt.parametersDigest() + "; not committing");
+            }
+        }
+        List<Manifest.FileEntry> files = new ArrayList<>();
+        for (ShardReceipt receipt : byRank) {
+            files.addAll(receipt.files());
+        }
+        checkNewStep(directory, step);
+        checkShardFiles(directory, byRank, files);
+
+        Manifest manifest = new Manifest(FORMAT_VERSION, step, Instant.now(), first.specDigest(),
+                byRank[0].parametersDigest(), worldSize, files);
         byte[] manifestJson = CheckpointJson.manifest(manifest);
         storage.createExclusive(directory.resolve(StepDirectory.MANIFEST), manifestJson);
         storage.writeAtomically(root.resolve(LATEST_FILE),
                 (directory.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
         CheckpointInfo info = info(directory, manifest, manifestJson.length);
-        LOG.info("saved checkpoint {} ({} bytes)", storage.describe(directory), info.bytes());
-        removeOld(state.step());
+        LOG.info("saved checkpoint {} ({} bytes{})", storage.describe(directory), info.bytes(),
+                worldSize > 1 ? ", " + worldSize + " ranks" : "");
+        removeOld(step);
         return info;
+    }
+
+    /** A complete checkpoint is never overwritten, and an older step would be hidden by the newest. */
+    private void checkNewStep(Path directory, long step) throws IOException {
+        Optional<CheckpointInfo> newest = latest();
+        if (newest.isPresent() && newest.get().step() == step) {
+            throw new FileAlreadyExistsException(directory.toString(), null, "a checkpoint of step "
+                    + step + " exists already; delete it or save under a later step");
+        }
+        if (newest.isPresent() && newest.get().step() > step) {
+            throw new IllegalArgumentException("cannot save step " + step + ": " + root + " already holds"
+                    + " the later checkpoint " + newest.get().directory().getFileName() + ", and latest() and"
+                    + " retention go by step, so the new one would be hidden or deleted. Delete the later"
+                    + " checkpoints first or save into another directory");
+        }
+    }
+
+    /**
+     * The manifest must only vouch for what is there: each rank's own files, each present with its
+     * reported size, and the small JSON files with their hash too (cheap, and it catches a shard
+     * overwritten by a stale writer of an earlier attempt at this step).
+     */
+    private void checkShardFiles(Path directory, ShardReceipt[] byRank, List<Manifest.FileEntry> files)
+            throws IOException {
+        List<String> expected = new ArrayList<>();
+        for (ShardReceipt receipt : byRank) {
+            List<String> own = receipt.files().stream().map(Manifest.FileEntry::path).toList();
+            List<String> required = receipt.rank() == 0
+                    ? List.of(StepDirectory.MODEL, StepDirectory.OPTIMIZER, StepDirectory.STATE)
+                    : List.of(StepDirectory.rankFile(receipt.rank()));
+            if (!own.containsAll(required)) {
+                throw new IllegalArgumentException("rank " + receipt.rank() + "'s receipt lists " + own
+                        + " but rank " + receipt.rank() + " must write " + required);
+            }
+            expected.addAll(own);
+        }
+        if (expected.stream().distinct().count() != expected.size()) {
+            throw new IllegalArgumentException("receipts of step " + byRank[0].step() + " list a file twice: "
+                    + expected);
+        }
+        for (Manifest.FileEntry entry : files) {
+            Path file = directory.resolve(entry.path());
+            if (!storage.exists(file)) {
+                throw new CheckpointCorruptException(file, "is missing, though a rank reported writing it ("
+                        + entry.size() + " bytes); not committing");
+            }
+            long size = storage.size(file);
+            if (size != entry.size()) {
+                throw new CheckpointCorruptException(file, "is " + size + " bytes but the rank reported "
+                        + entry.size() + "; not committing");
+            }
+            if (entry.path().endsWith(".json") && !StepDirectory.sha256(storage, file).equals(entry.sha256())) {
+                throw new CheckpointCorruptException(file, "differs from what the rank reported (SHA-256);"
+                        + " something else wrote it since; not committing");
+            }
+        }
     }
 
     /** The newest checkpoint with a valid manifest (a directory without one does not exist). */

@@ -5,18 +5,28 @@ import java.util.List;
 
 /**
  * The contents of a step directory's {@code manifest.json}: the commit record of a checkpoint.
+ * Public for {@link Manifest.FileEntry}, which travels in a {@link ShardReceipt}; the store itself
+ * writes and reads manifests.
  *
+ * <pre>{@code
+ * Manifest.FileEntry entry = new Manifest.FileEntry("rank-00001.json", 212, sha256Hex);
+ * }</pre>
+ *
+ * @param ranks how many data-parallel ranks wrote the checkpoint ({@code 1} when the field is absent)
  * @param files every other file of the step directory, with the size and SHA-256 it must have
  */
-record Manifest(int formatVersion, long step, Instant createdAt, String specDigest, String parametersDigest,
-                List<FileEntry> files) {
+public record Manifest(int formatVersion, long step, Instant createdAt, String specDigest, String parametersDigest,
+                       int ranks, List<FileEntry> files) {
 
-    Manifest {
+    public Manifest {
         if (step < 0) {
             throw new IllegalArgumentException("manifest step must be >= 0, got " + step);
         }
         if (createdAt == null || specDigest == null || parametersDigest == null) {
             throw new IllegalArgumentException("manifest needs createdAt, specDigest and parametersDigest");
+        }
+        if (ranks < 1) {
+            throw new IllegalArgumentException("manifest ranks must be >= 1, got " + ranks);
         }
         files = List.copyOf(files);
     }
@@ -35,9 +45,9 @@ record Manifest(int formatVersion, long step, Instant createdAt, String specDige
      *
      * @param path relative to the step directory, '/'-separated, never leaving it
      */
-    record FileEntry(String path, long size, String sha256) {
+    public record FileEntry(String path, long size, String sha256) {
 
-        FileEntry {
+        public FileEntry {
             if (path == null || path.isEmpty() || path.startsWith("/") || path.contains("\\")
                     || List.of(path.split("/")).contains("..")) {
                 throw new IllegalArgumentException(

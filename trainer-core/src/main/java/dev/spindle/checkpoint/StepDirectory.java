@@ -37,6 +37,11 @@ final class StepDirectory {
     }
 
     /** The step a directory name stands for, or empty if it is not a step directory's name. */
+    /** The file rank {@code rank} (>= 1) of a data-parallel checkpoint writes: {@code rank-00002.json}. */
+    static String rankFile(int rank) {
+        return String.format("rank-%05d.json", rank);
+    }
+
     static OptionalLong step(Path directory) {
         Matcher matcher = NAME.matcher(directory.getFileName().toString());
         return matcher.matches() ? OptionalLong.of(Long.parseLong(matcher.group(1))) : OptionalLong.empty();
@@ -67,6 +72,12 @@ final class StepDirectory {
             if (!listed.contains(required)) {
                 throw new CheckpointCorruptException(file, "does not list " + required + ", which format v"
                         + manifest.formatVersion() + " requires; it lists " + listed);
+            }
+        }
+        for (int rank = 1; rank < manifest.ranks(); rank++) {
+            if (!listed.contains(rankFile(rank))) {
+                throw new CheckpointCorruptException(file, "says ranks " + manifest.ranks() + " but does not list "
+                        + rankFile(rank) + "; it lists " + listed);
             }
         }
         return manifest;

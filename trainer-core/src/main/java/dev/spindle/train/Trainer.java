@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.checkpoint.CheckpointSink;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.LoadedCheckpoint;
 import dev.spindle.checkpoint.TrainState;
@@ -56,11 +57,13 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final BatchSource batches;
     private final Supplier<BatchSource> evalBatches;
-    private final CheckpointStore checkpoints;
+    private final CheckpointSink checkpoints;
     private final DataParallel dataParallel;
     private final List<TrainListener> listeners;
 
     /**
+     * A trainer that saves and commits its checkpoints into one store (a single process).
+     *
      * @param evalBatches opens a fresh one-pass source over the held-out split, or {@code null}
      * @param checkpoints where checkpoints go, or {@code null} to take none
      */
@@ -72,6 +75,28 @@ public final class Trainer {
             BatchSource batches,
             Supplier<BatchSource> evalBatches,
             CheckpointStore checkpoints,
+            Collectives collectives,
+            List<TrainListener> listeners) {
+        this(settings, model, optimizer, schedule, batches, evalBatches,
+                checkpoints == null ? null : CheckpointSink.of(checkpoints), collectives, listeners);
+    }
+
+    /**
+     * A trainer that hands its checkpoints to {@code checkpoints}: a data-parallel worker's sink writes
+     * its shard and leaves the commit to the coordinator, so {@link TrainListener#onCheckpoint} and
+     * {@link TrainResult#lastCheckpoint()} see only checkpoints the sink says it committed.
+     *
+     * @param evalBatches opens a fresh one-pass source over the held-out split, or {@code null}
+     * @param checkpoints where checkpoints go, or {@code null} to take none
+     */
+    public Trainer(
+            TrainerSettings settings,
+            Model model,
+            Optimizer optimizer,
+            LrSchedule schedule,
+            BatchSource batches,
+            Supplier<BatchSource> evalBatches,
+            CheckpointSink checkpoints,
             Collectives collectives,
             List<TrainListener> listeners) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -177,12 +202,12 @@ public final class Trainer {
             listeners.forEach(l -> l.onStep(done));
             boolean periodic = settings.checkpointEvery() > 0 && step % settings.checkpointEvery() == 0;
             if (periodic && step < end) {
-                lastCheckpoint = Optional.of(checkpoint(step, loss));
+                lastCheckpoint = checkpoint(step, loss).or(lastCheckpointOf(lastCheckpoint));
             }
         }
         stopped |= step < settings.totalSteps();
         if (step > startStep && checkpoints != null) {
-            lastCheckpoint = Optional.of(checkpoint(step, loss));
+            lastCheckpoint = checkpoint(step, loss).or(lastCheckpointOf(lastCheckpoint));
         }
         return new TrainResult(startStep, step, loss, lastCheckpoint, stopped);
     }
@@ -205,8 +230,9 @@ public final class Trainer {
                     tokens += batch.tokens();
                     NDArray logits = model.forward(batch.inputs(), true);
                     NDArray loss = model.loss(logits, batch.labels());
-                    collector.backward(settings.gradientAccumulation() == 1
-                            ? loss : loss.div(Scalars.of(loss, settings.gradientAccumulation())));
+                    // A rank's slice of a global batch weighs b_r * N / B (see DataShard); the
+                    // reported loss below stays the unscaled mean of this rank's rows.
+                    collector.backward(scaled(loss, batch.lossScale()));
                     NDArray detached = loss.stopGradient();
                     lossSum = lossSum == null ? detached : lossSum.add(detached);
                 }
@@ -224,6 +250,15 @@ public final class Trainer {
             return new StepMetrics(step + 1, loss, lr, norm, samples / seconds, tokens / seconds,
                     (t1 - t0) / 1e6, waitNanos / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
         }
+    }
+
+    /** The loss to differentiate: averaged over micro-batches, weighted by the batch's loss scale. */
+    private NDArray scaled(NDArray loss, double lossScale) {
+        int accumulation = settings.gradientAccumulation();
+        if (lossScale == 1.0) {
+            return accumulation == 1 ? loss : loss.div(Scalars.of(loss, accumulation));
+        }
+        return loss.mul(Scalars.of(loss, lossScale / accumulation));
     }
 
     private double evaluate(NDManager root) {
@@ -247,9 +282,14 @@ public final class Trainer {
         return count == 0 ? Double.NaN : sum / count;
     }
 
-    private CheckpointInfo checkpoint(long step, double loss) {
+    private static Supplier<Optional<CheckpointInfo>> lastCheckpointOf(Optional<CheckpointInfo> previous) {
+        return () -> previous;
+    }
+
+    /** The checkpoint of {@code step} if this process committed it. */
+    private Optional<CheckpointInfo> checkpoint(long step, double loss) {
         if (checkpoints == null) {
-            return null;
+            return Optional.empty();
         }
         Parameters parameters = model.parameters();
         boolean frozenBase = parameters.trainableNames().size() < parameters.size();
@@ -265,8 +305,8 @@ public final class Trainer {
             saved.put(name, parameters.get(name));
         }
         try {
-            CheckpointInfo info = checkpoints.save(saved, optimizer.state(), state);
-            listeners.forEach(l -> l.onCheckpoint(info));
+            Optional<CheckpointInfo> info = checkpoints.save(saved, optimizer.state(), state);
+            info.ifPresent(committed -> listeners.forEach(l -> l.onCheckpoint(committed)));
             return info;
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the checkpoint of step " + step, e);

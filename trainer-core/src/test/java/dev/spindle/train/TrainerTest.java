@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.checkpoint.CheckpointSink;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.ParametersDigest;
 import dev.spindle.collective.Collectives;
@@ -133,7 +134,7 @@ class TrainerTest {
             Optimizer sgdA = new Sgd(manager, 0, false, 0);
             Optimizer sgdB = new Sgd(manager, 0, false, 0);
             new Trainer(new TrainerSettings(1, 3, 2, 0, 0, 1, 0, "d"), accumulated, sgdA, LrSchedule.constant(0.1),
-                    halves, null, null, Collectives.single(), List.of()).run(0, 1, () -> false);
+                    halves, null, (CheckpointSink) null, Collectives.single(), List.of()).run(0, 1, () -> false);
             try (NDManager batchManager = manager.newSubManager()) {
                 SyntheticBatches again = new SyntheticBatches(9, 8, FEATURES, CLASSES, 0);
                 Batch a = again.next(batchManager);
@@ -154,7 +155,7 @@ class TrainerTest {
                     public void close() {}
                 };
                 new Trainer(new TrainerSettings(1, 3, 1, 0, 0, 1, 0, "d"), whole, sgdB, LrSchedule.constant(0.1),
-                        once, null, null, Collectives.single(), List.of()).run(0, 1, () -> false);
+                        once, null, (CheckpointSink) null, Collectives.single(), List.of()).run(0, 1, () -> false);
             }
             for (Map.Entry<String, NDArray> e : accumulated.parameters().asMap().entrySet()) {
                 NDArray other = whole.parameters().get(e.getKey());
@@ -169,7 +170,8 @@ class TrainerTest {
             Model model = mlp(manager, 1);
             Optimizer optimizer = new AdamW(manager, 0.9, 0.999, 1e-8, 0.01);
             Trainer trainer = new Trainer(settings(40, 2, 0), model, optimizer, LrSchedule.constant(0.01),
-                    new SyntheticBatches(1, 8, FEATURES, CLASSES, 0), null, null, Collectives.single(), List.of());
+                    new SyntheticBatches(1, 8, FEATURES, CLASSES, 0), null, (CheckpointSink) null,
+                    Collectives.single(), List.of());
             trainer.run(0, 5, () -> false);
             int afterWarmUp = manager.getManagedArrays().size();
             trainer.run(5, 40, () -> false);

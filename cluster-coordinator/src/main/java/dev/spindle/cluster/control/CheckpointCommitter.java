@@ -2,6 +2,7 @@ package dev.spindle.cluster.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,11 @@ public interface CheckpointCommitter {
      * (for example "replicas diverged") to refuse.
      */
     CheckpointInfo commit(long step, List<JsonNode> receiptsByRank) throws IOException;
+
+    /** Commits through {@link CheckpointStore#commit}; receipts are {@code ShardReceipt}s as JSON. */
+    static CheckpointCommitter of(CheckpointStore store) {
+        return new StoreCommitter(store);
+    }
 
     /** How an assignment names the checkpoint's directory (default: the path as a string). */
     default String describe(CheckpointInfo info) {

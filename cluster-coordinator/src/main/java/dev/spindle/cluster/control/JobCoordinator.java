@@ -435,6 +435,10 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             Throwable reason = cause instanceof java.io.UncheckedIOException && cause.getCause() != null ? cause.getCause() : cause;
             log.event("commit-refused", "generation", msg.generation(), "step", msg.step(), "message",
                     String.valueOf(reason.getMessage()));
+            if (String.valueOf(reason.getMessage()).contains("replicas diverged")) {
+                log.event("replicas-diverged", "generation", msg.generation(), "step", msg.step(), "message",
+                        reason.getMessage());
+            }
             getContext().getLog().error("checkpoint of step {} not committed: {}", msg.step(), reason.getMessage());
             if (msg.step() == finalStep && !done()) {
                 fail("the final checkpoint (step " + msg.step() + ") was refused: " + reason.getMessage());

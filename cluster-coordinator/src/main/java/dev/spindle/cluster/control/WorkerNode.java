@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.spindle.checkpoint.CheckpointStore;
+import dev.spindle.checkpoint.ShardReceipt;
 import dev.spindle.cluster.security.TlsMaterial;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -116,6 +118,11 @@ public final class WorkerNode implements AutoCloseable {
     public void reportShard(long generation, int rank, long step, Object receipt) {
         JsonNode json = receipt instanceof JsonNode node ? node : JSON.valueToTree(receipt);
         tell(new Protocol.Shard(generation, rank, step, json));
+    }
+
+    /** Reports this rank's shard receipt ({@link CheckpointStore#writeShard}) of generation {@code generation}. */
+    public void reportShard(long generation, ShardReceipt receipt) {
+        reportShard(generation, receipt.rank(), receipt.step(), receipt);
     }
 
     /** Reports that this rank cannot continue the generation (e.g. a collective failed naming a peer). */

@@ -109,6 +109,15 @@ public final class CoordinatorNode implements AutoCloseable {
         return outcome;
     }
 
+    /** The {@code host:port} of every member of the cluster as this node sees it (tests, diagnostics). */
+    java.util.Set<String> members() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+            out.add(m.address().getHost().orElse("?") + ":" + m.address().getPort().orElse(-1));
+        }
+        return out;
+    }
+
     /** How many generations have started so far. */
     public long generations() {
         return generations.get();

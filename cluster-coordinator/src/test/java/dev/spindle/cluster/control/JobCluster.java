@@ -60,15 +60,24 @@ final class JobCluster implements AutoCloseable {
     }
 
     CoordinatorNode start(int desired, int min, int max, Duration rendezvous, long totalSteps, int every) {
+        return start(desired, min, max, rendezvous, totalSteps, every, committer);
+    }
+
+    CoordinatorNode start(int desired, int min, int max, Duration rendezvous, long totalSteps, int every,
+            CheckpointCommitter checkpoints) {
         coordinator = CoordinatorNode.start(new CoordinatorSettings("test-job", "127.0.0.1", 0, secret, tlsDir, desired,
-                min, max, rendezvous, totalSteps, every, committer, dir.resolve("run"), new StragglerPolicy(2.0, 3)), FAST);
+                min, max, rendezvous, totalSteps, every, checkpoints, dir.resolve("run"), new StragglerPolicy(2.0, 3)), FAST);
         return coordinator;
     }
 
     Loop worker(String id, long totalSteps, int every, long stepMillis, Config overrides) {
+        return worker(id, totalSteps, every, stepMillis, overrides, Loop::receipt);
+    }
+
+    Loop worker(String id, long totalSteps, int every, long stepMillis, Config overrides, ShardWriter shards) {
         WorkerNode node = WorkerNode.join(new WorkerSettings(id, "127.0.0.1", 0, coordinator.seedAddress(), secret,
                 tlsDir, "127.0.0.1:" + (40000 + loops.size())), overrides);
-        Loop loop = new Loop(id, node, totalSteps, every, stepMillis);
+        Loop loop = new Loop(id, node, totalSteps, every, stepMillis, shards);
         loops.add(loop);
         loop.thread.start();
         return loop;
@@ -111,6 +120,11 @@ final class JobCluster implements AutoCloseable {
         }
     }
 
+    /** Writes rank {@code a.rank()}'s shard of {@code step} and returns its receipt. */
+    interface ShardWriter {
+        Object write(Assignment a, long step) throws IOException;
+    }
+
     /** The worker side of training, as WorkerMain does it, minus the model. */
     static final class Loop implements Runnable {
         final String id;
@@ -123,7 +137,11 @@ final class JobCluster implements AutoCloseable {
         volatile long lastStep;
         final Thread thread;
 
-        Loop(String id, WorkerNode node, long totalSteps, int every, long stepMillis) {
+        final ShardWriter shards;
+        volatile Throwable error;
+
+        Loop(String id, WorkerNode node, long totalSteps, int every, long stepMillis, ShardWriter shards) {
+            this.shards = shards;
             this.id = id;
             this.node = node;
             this.totalSteps = totalSteps;
@@ -154,8 +172,7 @@ final class JobCluster implements AutoCloseable {
                         double millis = (System.nanoTime() - started) / 1e6;
                         node.reportProgress(new Progress(a.generation(), a.rank(), step, 1.0 / step, 4 + a.rank(), millis));
                         if (step % every == 0 || step == Math.min(totalSteps, node.stopStep())) {
-                            node.reportShard(a.generation(), a.rank(), step,
-                                    Map.of("step", step, "rank", a.rank(), "worldSize", a.worldSize(), "digest", "d" + step));
+                            node.reportShard(a.generation(), a.rank(), step, shards.write(a, step));
                         }
                     }
                     if (!aborted.get()) {
@@ -166,7 +183,13 @@ final class JobCluster implements AutoCloseable {
                 ended = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException | Error e) {
+                error = e;
             }
+        }
+
+        static Object receipt(Assignment a, long step) {
+            return Map.of("step", step, "rank", a.rank(), "worldSize", a.worldSize(), "digest", "d" + step);
         }
     }
 

@@ -1,0 +1,42 @@
+package dev.spindle.cluster.control;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.spindle.cluster.security.TlsMaterial;
+import java.util.List;
+
+/** Builds one node's Pekko config: overrides, then per-node values, then spindle-cluster.conf, then Pekko's reference. */
+final class ClusterConfig {
+
+    /** The name of every job's ActorSystem (addresses are {@code pekko://spindle@host:port}). */
+    static final String SYSTEM_NAME = "spindle";
+    static final String RESOURCE = "spindle-cluster.conf";
+    static final String COORDINATOR_ROLE = "coordinator";
+    static final String WORKER_ROLE = "worker";
+
+    private ClusterConfig() {}
+
+    static Config node(String role, String host, int port, List<String> seeds, TlsMaterial tls, Config overrides) {
+        Config perNode = ConfigFactory.empty()
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
+                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(role)))
+                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+        return overrides
+                .withFallback(perNode)
+                .withFallback(ConfigFactory.parseString(tls.arteryConfig()))
+                .withFallback(ConfigFactory.parseResources(ClusterConfig.class.getClassLoader(), RESOURCE))
+                .withFallback(ConfigFactory.defaultReference(ClusterConfig.class.getClassLoader()))
+                .resolve();
+    }
+
+    /** "pekko://spindle@host:port" from "host:port", with a clear message for anything else. */
+    static String seedUri(String hostPort) {
+        if (hostPort == null || !hostPort.matches("[^:\\s/@]+:\\d{1,5}")) {
+            throw new IllegalArgumentException("coordinator address must be host:port (as CoordinatorNode.seedAddress()"
+                    + " prints it), got " + hostPort);
+        }
+        return "pekko://" + SYSTEM_NAME + "@" + hostPort;
+    }
+}

@@ -1,0 +1,539 @@
+package dev.spindle.cluster.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spindle.checkpoint.CheckpointInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The job's coordinator: a cluster singleton on role {@code coordinator}. It learns of workers through the
+ * Receptionist, holds the gang rendezvous, assigns ranks per generation, downs failed workers and starts a
+ * new generation (replacement, shrink to {@code minWorkers} after {@code rendezvousTimeout}, growth at a
+ * checkpoint commit), commits checkpoints once every rank's shard is in, and writes the run's metrics and
+ * events. Messages of an older generation are dropped.
+ *
+ * <p>State that must outlive a restart of this actor (the generation counter, the outcome) is owned by
+ * {@link CoordinatorNode}; workers are rediscovered through the Receptionist after a restart.
+ */
+final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
+
+    /** Everything the coordinator handles. */
+    interface Command {}
+
+    /** Graceful stop: every rank stops at one common step, checkpoints, commits. */
+    enum RequestStop implements Command { INSTANCE }
+
+    record ProcessExited(String workerId, int exitCode) implements Command {}
+
+    private record Listed(Set<ActorRef<Protocol.ToWorker>> agents) implements Command {}
+
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+    private record Reachability(ClusterEvent.ReachabilityEvent event) implements Command {}
+
+    private record AgentGone(ActorRef<Protocol.ToWorker> agent) implements Command {}
+
+    private record RendezvousDeadline(long token) implements Command {}
+
+    private record CommitDone(long generation, long step, CheckpointInfo info, Throwable error) implements Command {}
+
+    /** Steps of look-ahead for a stop request: ranks are within a step of each other, reports lag. */
+    static final int STOP_MARGIN = 4;
+
+    /** Steps whose progress is kept while waiting for the slowest rank's report. */
+    static final int PENDING_STEPS = 1024;
+
+    private record Worker(String id, String dataPlane, ActorRef<Protocol.ToWorker> agent, Address address) {}
+
+    private final CoordinatorSettings settings;
+    private final RunLog log;
+    private final AtomicLong generations;
+    private final CompletableFuture<JobOutcome> outcome;
+    private final TimerScheduler<Command> timers;
+    private final Executor blocking;
+
+    private final Map<String, Worker> registered = new LinkedHashMap<>();
+    private final Set<ActorRef<Protocol.ToWorker>> listed = new HashSet<>();
+    private final Set<Address> downed = new HashSet<>();
+    private Optional<CheckpointInfo> latest;
+
+    private List<Worker> ranks = List.of();
+    private boolean running;
+    private boolean settling;
+    private long deadlineToken;
+    private String waitReason = "rendezvous";
+    private boolean growPending;
+    private long finalStep;
+    private boolean stopping;
+    private long maxStepSeen;
+    private final TreeMap<Long, Map<Integer, Progress>> progress = new TreeMap<>();
+    private final Map<Long, Map<Integer, JsonNode>> shards = new HashMap<>();
+    private final Map<Integer, Long> finished = new HashMap<>();
+    private int[] slowStreak = new int[0];
+
+    static Behavior<Command> create(CoordinatorSettings settings, RunLog log, AtomicLong generations,
+            CompletableFuture<JobOutcome> outcome, Optional<CheckpointInfo> latest) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(
+                timers -> new JobCoordinator(ctx, settings, log, generations, outcome, latest, timers)));
+    }
+
+    private JobCoordinator(ActorContext<Command> ctx, CoordinatorSettings settings, RunLog log, AtomicLong generations,
+            CompletableFuture<JobOutcome> outcome, Optional<CheckpointInfo> latest, TimerScheduler<Command> timers) {
+        super(ctx);
+        this.settings = settings;
+        this.log = log;
+        this.generations = generations;
+        this.outcome = outcome;
+        this.latest = latest;
+        this.timers = timers;
+        this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+        this.finalStep = settings.totalSteps();
+        ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerAgent.KEY,
+                ctx.messageAdapter(Receptionist.Listing.class, l -> new Listed(l.getServiceInstances(WorkerAgent.KEY)))));
+        Cluster cluster = Cluster.get(ctx.getSystem());
+        cluster.subscriptions().tell(Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, Reachability::new),
+                ClusterEvent.ReachabilityEvent.class));
+        armDeadline();
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Listed.class, this::onListed)
+                .onMessage(Protocol.Hello.class, this::onHello)
+                .onMessage(MemberChanged.class, this::onMemberChanged)
+                .onMessage(Reachability.class, this::onReachability)
+                .onMessage(AgentGone.class, this::onAgentGone)
+                .onMessage(ProcessExited.class, this::onProcessExited)
+                .onMessage(RendezvousDeadline.class, this::onDeadline)
+                .onMessage(Protocol.Report.class, this::onReport)
+                .onMessage(Protocol.Shard.class, this::onShard)
+                .onMessage(CommitDone.class, this::onCommitDone)
+                .onMessage(Protocol.Failure.class, this::onFailure)
+                .onMessage(Protocol.Finished.class, this::onFinished)
+                .onMessage(RequestStop.class, this::onStop)
+                .build();
+    }
+
+    // ---- membership ------------------------------------------------------------------------------
+
+    private Behavior<Command> onListed(Listed msg) {
+        for (ActorRef<Protocol.ToWorker> agent : msg.agents()) {
+            if (listed.add(agent)) {
+                getContext().watchWith(agent, new AgentGone(agent));
+                agent.tell(new Protocol.Identify(getContext().getSelf()));
+            }
+        }
+        for (ActorRef<Protocol.ToWorker> gone : new ArrayList<>(listed)) {
+            if (!msg.agents().contains(gone)) {
+                listed.remove(gone);
+                workerGone(byAgent(gone), "deregistered");
+            }
+        }
+        return this;
+    }
+
+    private Behavior<Command> onHello(Protocol.Hello hello) {
+        if (done() || downed.contains(hello.agent().path().address())) {
+            return this;
+        }
+        Worker known = registered.get(hello.workerId());
+        if (known != null && !known.agent().equals(hello.agent())) {
+            getContext().getLog().warn("worker id {} registered twice ({} and {}); ignoring the second; give each"
+                    + " worker process its own id", hello.workerId(), known.agent().path(), hello.agent().path());
+            return this;
+        }
+        if (known != null) {
+            return this;
+        }
+        Worker worker = new Worker(hello.workerId(), hello.dataPlane(), hello.agent(), addressOf(hello.agent()));
+        registered.put(worker.id(), worker);
+        log.event("worker-registered", "workerId", worker.id(), "dataPlane", worker.dataPlane(),
+                "address", worker.address().toString(), "registered", registered.size());
+        if (running) {
+            if (ranks.size() < settings.maxWorkers()) {
+                growPending = true;
+            }
+        } else {
+            settling = false;
+            tryStart(false);
+        }
+        return this;
+    }
+
+    private Address addressOf(ActorRef<?> agent) {
+        Address address = agent.path().address();
+        return address.hasLocalScope() ? Cluster.get(getContext().getSystem()).selfMember().address() : address;
+    }
+
+    private Behavior<Command> onMemberChanged(MemberChanged msg) {
+        Member member = msg.event().member();
+        if (msg.event() instanceof ClusterEvent.MemberUp) {
+            log.event("member-joined", "address", member.address().toString(), "roles", List.copyOf(member.getRoles()));
+        } else if (msg.event() instanceof ClusterEvent.MemberRemoved) {
+            workerGone(byAddress(member.address()), "removed from the cluster");
+        }
+        return this;
+    }
+
+    private Behavior<Command> onReachability(Reachability msg) {
+        if (msg.event() instanceof ClusterEvent.UnreachableMember unreachable) {
+            Member member = unreachable.member();
+            if (member.hasRole(ClusterConfig.COORDINATOR_ROLE)) {
+                return this;
+            }
+            log.event("member-unreachable", "address", member.address().toString());
+            down(member.address(), "unreachable");
+            workerGone(byAddress(member.address()), "unreachable");
+        }
+        return this;
+    }
+
+    private Behavior<Command> onAgentGone(AgentGone msg) {
+        listed.remove(msg.agent());
+        workerGone(byAgent(msg.agent()), "terminated");
+        return this;
+    }
+
+    private Behavior<Command> onProcessExited(ProcessExited msg) {
+        Worker worker = registered.get(msg.workerId());
+        log.event("worker-exited", "workerId", msg.workerId(), "exitCode", msg.exitCode());
+        if (worker != null) {
+            down(worker.address(), "process exited with code " + msg.exitCode());
+            workerGone(worker, "process exited with code " + msg.exitCode());
+        }
+        return this;
+    }
+
+    private void down(Address address, String reason) {
+        if (downed.add(address)) {
+            Cluster.get(getContext().getSystem()).manager().tell(new Down(address));
+            log.event("member-downed", "address", address.toString(), "reason", reason);
+        }
+    }
+
+    private Worker byAgent(ActorRef<Protocol.ToWorker> agent) {
+        return registered.values().stream().filter(w -> w.agent().equals(agent)).findFirst().orElse(null);
+    }
+
+    private Worker byAddress(Address address) {
+        return registered.values().stream().filter(w -> w.address().equals(address)).findFirst().orElse(null);
+    }
+
+    /** A registered worker is gone for good: forget it; if it held a rank, the generation ends. */
+    private void workerGone(Worker worker, String reason) {
+        if (worker == null || registered.remove(worker.id()) == null) {
+            return;
+        }
+        getContext().getLog().info("worker {} gone: {}", worker.id(), reason);
+        if (done()) {
+            return;
+        }
+        if (running && ranks.contains(worker)) {
+            endGeneration("worker " + worker.id() + " (rank " + ranks.indexOf(worker) + ") " + reason);
+            waitForWorkers(false);
+        } else if (!running) {
+            settling = false;
+            tryStart(false);
+        }
+    }
+
+    // ---- generations -----------------------------------------------------------------------------
+
+    private void armDeadline() {
+        deadlineToken++;
+        timers.startSingleTimer("rendezvous", new RendezvousDeadline(deadlineToken), settings.rendezvousTimeout());
+    }
+
+    private Behavior<Command> onDeadline(RendezvousDeadline msg) {
+        if (msg.token() == deadlineToken && !running && !done()) {
+            settling = false;
+            if (!tryStart(true)) {
+                getContext().getLog().info("rendezvous: {} of at least {} workers registered; still waiting",
+                        registered.size(), settings.minWorkers());
+                armDeadline();
+            }
+        }
+        return this;
+    }
+
+    private void endGeneration(String reason) {
+        long generation = generations.get();
+        for (Worker w : ranks) {
+            w.agent().tell(new Protocol.GenerationEnded(generation, reason));
+        }
+        running = false;
+        waitReason = reason;
+        ranks = List.of();
+        progress.clear();
+        shards.clear();
+        finished.clear();
+        getContext().getLog().info("generation {} ended: {}", generation, reason);
+    }
+
+    /** Waits for {@code desiredWorkers}, or after the rendezvous timeout for {@code minWorkers}. */
+    private void waitForWorkers(boolean settle) {
+        settling = settle;
+        armDeadline();
+        tryStart(false);
+    }
+
+    private boolean tryStart(boolean deadlinePassed) {
+        if (running || done() || settling) {
+            return false;
+        }
+        int present = registered.size();
+        if (present >= settings.desiredWorkers() || (deadlinePassed && present >= settings.minWorkers())) {
+            startGeneration(Math.min(present, settings.maxWorkers()), waitReason);
+            return true;
+        }
+        return false;
+    }
+
+    private void startGeneration(int size, String reason) {
+        long generation = generations.incrementAndGet();
+        timers.cancel("rendezvous");
+        ranks = List.copyOf(new ArrayList<>(registered.values()).subList(0, size));
+        running = true;
+        growPending = registered.size() > size && size < settings.maxWorkers();
+        slowStreak = new int[size];
+        long restoreStep = latest.map(CheckpointInfo::step).orElse(-1L);
+        String restoreFrom = latest.map(settings.checkpoints()::describe).orElse(null);
+        log.event("generation-started", "generation", generation, "worldSize", size, "restoreStep", restoreStep,
+                "reason", reason);
+        List<String> peers = ranks.stream().map(Worker::dataPlane).toList();
+        for (int rank = 0; rank < size; rank++) {
+            Worker w = ranks.get(rank);
+            w.agent().tell(new Protocol.Assign(new Assignment(generation, rank, size, peers, restoreStep, restoreFrom)));
+            log.event("assignment", "generation", generation, "rank", rank, "workerId", w.id());
+            if (stopping) {
+                w.agent().tell(new Protocol.StopAt(generation, finalStep));
+            }
+        }
+    }
+
+    private boolean current(long generation) {
+        return running && generation == generations.get();
+    }
+
+    // ---- progress, shards, end -------------------------------------------------------------------
+
+    private Behavior<Command> onReport(Protocol.Report msg) {
+        Progress p = msg.progress();
+        if (!current(p.generation()) || p.rank() >= ranks.size()) {
+            return this;
+        }
+        maxStepSeen = Math.max(maxStepSeen, p.step());
+        Map<Integer, Progress> step = progress.computeIfAbsent(p.step(), s -> new HashMap<>());
+        step.put(p.rank(), p);
+        if (step.size() == ranks.size()) {
+            progress.remove(p.step());
+            writeMetrics(p.generation(), p.step(), step);
+        }
+        progress.headMap(maxStepSeen - PENDING_STEPS).clear();   // a rank that never reports must not grow this
+        return this;
+    }
+
+    private void writeMetrics(long generation, long step, Map<Integer, Progress> byRank) {
+        double weighted = 0;
+        long samples = 0;
+        double slowest = 0;
+        double[] millis = new double[ranks.size()];
+        for (Progress p : byRank.values()) {
+            weighted += p.loss() * p.samples();
+            samples += p.samples();
+            slowest = Math.max(slowest, p.stepMillis());
+            millis[p.rank()] = p.stepMillis();
+        }
+        double loss = samples == 0 ? byRank.values().stream().mapToDouble(Progress::loss).average().orElse(0) : weighted / samples;
+        double perSecond = slowest > 0 ? samples / (slowest / 1000.0) : 0;
+        log.metric("step", step, "generation", generation, "loss", loss, "samplesPerSecond", perSecond,
+                "samples", samples, "ranks", ranks.size());
+        for (int rank = 0; rank < millis.length && millis.length > 1; rank++) {
+            double median = medianOfOthers(millis, rank);
+            if (settings.straggler().slow(millis[rank], median)) {
+                if (++slowStreak[rank] == settings.straggler().consecutiveSteps()) {
+                    log.event("straggler", "generation", generation, "rank", rank, "workerId", ranks.get(rank).id(),
+                            "step", step, "stepMillis", millis[rank], "median", median);
+                }
+            } else {
+                slowStreak[rank] = 0;
+            }
+        }
+    }
+
+    /** The median step time of the ranks other than {@code rank} (so one slow rank of two still shows). */
+    static double medianOfOthers(double[] millis, int rank) {
+        double[] others = new double[millis.length - 1];
+        for (int i = 0, j = 0; i < millis.length; i++) {
+            if (i != rank) {
+                others[j++] = millis[i];
+            }
+        }
+        Arrays.sort(others);
+        int n = others.length;
+        return n % 2 == 1 ? others[n / 2] : (others[n / 2 - 1] + others[n / 2]) / 2;
+    }
+
+    private Behavior<Command> onShard(Protocol.Shard msg) {
+        if (!current(msg.generation()) || msg.rank() >= ranks.size()) {
+            return this;
+        }
+        Map<Integer, JsonNode> step = shards.computeIfAbsent(msg.step(), s -> new TreeMap<>());
+        step.put(msg.rank(), msg.receipt());
+        if (step.size() == ranks.size()) {
+            shards.remove(msg.step());
+            List<JsonNode> receipts = List.copyOf(step.values());
+            long generation = msg.generation();
+            long at = msg.step();
+            CheckpointCommitter committer = settings.checkpoints();
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return committer.commit(at, receipts);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, blocking), (info, error) -> new CommitDone(generation, at, info, error));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onCommitDone(CommitDone msg) {
+        if (msg.error() != null) {
+            Throwable cause = msg.error() instanceof java.util.concurrent.CompletionException && msg.error().getCause() != null
+                    ? msg.error().getCause() : msg.error();
+            Throwable reason = cause instanceof java.io.UncheckedIOException && cause.getCause() != null ? cause.getCause() : cause;
+            log.event("commit-refused", "generation", msg.generation(), "step", msg.step(), "message",
+                    String.valueOf(reason.getMessage()));
+            if (String.valueOf(reason.getMessage()).contains("replicas diverged")) {
+                log.event("replicas-diverged", "generation", msg.generation(), "step", msg.step(), "message",
+                        reason.getMessage());
+            }
+            getContext().getLog().error("checkpoint of step {} not committed: {}", msg.step(), reason.getMessage());
+            if (msg.step() == finalStep && !done()) {
+                fail("the final checkpoint (step " + msg.step() + ") was refused: " + reason.getMessage());
+            }
+            return this;
+        }
+        if (latest.isEmpty() || latest.get().step() < msg.info().step()) {
+            latest = Optional.of(msg.info());
+        }
+        log.event("checkpoint-committed", "generation", msg.generation(), "step", msg.step(),
+                "directory", settings.checkpoints().describe(msg.info()));
+        if (checkFinished()) {
+            return this;
+        }
+        if (growPending && current(msg.generation()) && msg.step() < finalStep
+                && registered.size() > ranks.size() && ranks.size() < settings.maxWorkers()) {
+            endGeneration("grow to " + Math.min(registered.size(), settings.maxWorkers()) + " workers");
+            startGeneration(Math.min(registered.size(), settings.maxWorkers()), "grow");
+        }
+        return this;
+    }
+
+    private Behavior<Command> onFailure(Protocol.Failure msg) {
+        if (!current(msg.generation())) {
+            return this;
+        }
+        log.event("worker-failed", "generation", msg.generation(), "rank", msg.rank(), "message", msg.message());
+        endGeneration("rank " + msg.rank() + " failed: " + msg.message());
+        // The failed peer may not be known yet: wait for a membership change or the rendezvous timeout.
+        waitForWorkers(true);
+        return this;
+    }
+
+    private Behavior<Command> onFinished(Protocol.Finished msg) {
+        if (!current(msg.generation())) {
+            return this;
+        }
+        finished.put(msg.rank(), msg.step());
+        checkFinished();
+        return this;
+    }
+
+    private boolean checkFinished() {
+        if (done() || !running || finished.size() != ranks.size()) {
+            return false;
+        }
+        if (finished.values().stream().anyMatch(step -> step != finalStep)
+                || latest.map(CheckpointInfo::step).orElse(-1L) != finalStep) {
+            return false;
+        }
+        String message = stopping ? "stopped on request at step " + finalStep + " (checkpoint committed)"
+                : "finished " + finalStep + " steps";
+        log.event("job-finished", "step", finalStep, "generations", generations.get(), "message", message);
+        shutdownWorkers(true, message);
+        outcome.complete(new JobOutcome(true, finalStep, message, generations.get()));
+        return true;
+    }
+
+    private Behavior<Command> onStop(RequestStop stop) {
+        if (done() || stopping) {
+            return this;
+        }
+        stopping = true;
+        if (running) {
+            finalStep = Math.min(settings.totalSteps(), maxStepSeen + STOP_MARGIN);
+            log.event("stop-requested", "generation", generations.get(), "stopStep", finalStep);
+            for (Worker w : ranks) {
+                w.agent().tell(new Protocol.StopAt(generations.get(), finalStep));
+            }
+            checkFinished();
+        } else {
+            fail("stopped on request while waiting for workers (" + registered.size() + " registered)");
+        }
+        return this;
+    }
+
+    private void fail(String message) {
+        long step = latest.map(CheckpointInfo::step).orElse(-1L);
+        log.event("job-failed", "message", message, "newestCheckpoint", step);
+        shutdownWorkers(false, message);
+        outcome.complete(new JobOutcome(false, step, message, generations.get()));
+    }
+
+    private void shutdownWorkers(boolean succeeded, String message) {
+        running = false;
+        timers.cancel("rendezvous");
+        for (Worker w : registered.values()) {
+            w.agent().tell(new Protocol.Shutdown(succeeded, message));
+        }
+    }
+
+    private boolean done() {
+        return outcome.isDone();
+    }
+
+    /** How long the coordinator waits after the job ends for workers to read their Shutdown. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
+}

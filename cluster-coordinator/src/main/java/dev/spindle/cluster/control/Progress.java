@@ -1,0 +1,27 @@
+package dev.spindle.cluster.control;
+
+/**
+ * One rank's report after one training step; the coordinator writes a line of {@code metrics.jsonl} when
+ * every rank of the generation has reported the step.
+ *
+ * <pre>{@code
+ * worker.reportProgress(new Progress(a.generation(), a.rank(), step, loss, batch.samples(), millis));
+ * }</pre>
+ *
+ * @param generation the generation the step ran in
+ * @param rank the reporting rank
+ * @param step the step just completed (1-based)
+ * @param loss the rank's (unscaled) loss
+ * @param samples the samples of the rank's slice of the global batch
+ * @param stepMillis wall time of the step on this rank
+ */
+public record Progress(long generation, int rank, long step, double loss, int samples, double stepMillis)
+        implements ControlMessage {
+
+    public Progress {
+        if (rank < 0 || step < 0 || samples < 0 || !(stepMillis >= 0)) {
+            throw new IllegalArgumentException("Progress needs rank, step, samples >= 0 and stepMillis >= 0, got rank "
+                    + rank + ", step " + step + ", samples " + samples + ", stepMillis " + stepMillis);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.spindle.cluster.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.checkpoint.CheckpointStore;
+import dev.spindle.checkpoint.TrainState;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The coordinator's commit over a real CheckpointStore, with receipts that went through JSON as on the wire. */
+class StoreCommitterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void commitsThreeRanksWhoseReceiptsTravelledAsJson() throws IOException {
+        CheckpointStore store = CheckpointStore.open(dir, 3);
+        CheckpointCommitter committer = CheckpointCommitter.of(store);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            List<JsonNode> receipts = shards(store, manager, 3, 10, rank -> 1f);
+
+            CheckpointInfo info = committer.commit(10, receipts);
+
+            assertEquals(10, info.step());
+            assertEquals(10, committer.latest().orElseThrow().step());
+            assertEquals(store.describe(info.directory()), committer.describe(info));
+        }
+    }
+
+    @Test
+    void refusesDivergedReplicas() throws IOException {
+        CheckpointStore store = CheckpointStore.open(dir, 3);
+        CheckpointCommitter committer = CheckpointCommitter.of(store);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            List<JsonNode> receipts = shards(store, manager, 3, 4, rank -> rank == 2 ? 2f : 1f);
+
+            Exception refused = assertThrows(Exception.class, () -> committer.commit(4, receipts));
+
+            assertTrue(refused.getMessage().contains("replicas diverged"), refused.getMessage());
+            assertTrue(committer.latest().isEmpty());
+        }
+    }
+
+    @Test
+    void refusesAReceiptOfAnotherStep() throws IOException {
+        CheckpointStore store = CheckpointStore.open(dir, 3);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            List<JsonNode> receipts = shards(store, manager, 1, 6, rank -> 1f);
+
+            IOException refused = assertThrows(IOException.class, () -> CheckpointCommitter.of(store).commit(8, receipts));
+
+            assertTrue(refused.getMessage().contains("step 6"), refused.getMessage());
+        }
+    }
+
+    interface Fill {
+        float value(int rank);
+    }
+
+    private static List<JsonNode> shards(CheckpointStore store, NDManager manager, int ranks, long step, Fill fill)
+            throws IOException {
+        List<JsonNode> receipts = new ArrayList<>();
+        for (int rank = 0; rank < ranks; rank++) {
+            NDArray weight = manager.full(new ai.djl.ndarray.types.Shape(2, 3), fill.value(rank));
+            TrainState state = new TrainState(step, 1L, "spec", TrainState.EMPTY_CURSOR, 0.5);
+            receipts.add(JSON.valueToTree(store.writeShard(rank, ranks, Map.of("w", weight), Map.of(), state)));
+        }
+        return receipts;
+    }
+}

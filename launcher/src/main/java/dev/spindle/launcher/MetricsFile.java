@@ -62,6 +62,42 @@ final class MetricsFile implements TrainListener, AutoCloseable {
         out.close();
     }
 
+    /** The loss of the last complete line of a metrics file; {@code NaN} when there is none. */
+    static double lastLoss(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return Double.NaN;
+        }
+        double loss = Double.NaN;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            StepMetrics m = parse(line);
+            if (m != null) {
+                loss = m.loss();
+            }
+        }
+        return loss;
+    }
+
+    /** One line of a metrics file as the step's numbers ({@code NaN} for what it lacks); {@code null} if it is cut short. */
+    static StepMetrics parse(String line) {
+        if (line.isBlank()) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = JSON.readTree(line);
+        } catch (IOException e) {
+            return null;
+        }
+        if (n == null || !n.has("step") || !n.has("loss")) {
+            return null;
+        }
+        return new StepMetrics(n.path("step").asLong(), n.path("loss").asDouble(Double.NaN),
+                n.path("lr").asDouble(Double.NaN), n.path("gradNorm").asDouble(Double.NaN),
+                n.path("samplesPerSec").asDouble(Double.NaN), n.path("tokensPerSec").asDouble(0),
+                n.path("stepMillis").asDouble(Double.NaN), n.path("dataWaitMillis").asDouble(0),
+                n.path("elapsedSec").asDouble(Double.NaN), n.path("evalLoss").asDouble(Double.NaN));
+    }
+
     private static double round(double value) {
         return Math.round(value * 1000.0) / 1000.0;
     }

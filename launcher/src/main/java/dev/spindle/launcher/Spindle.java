@@ -7,6 +7,7 @@ import dev.spindle.model.ModelRegistry;
 import dev.spindle.peft.lora.LoraConfig;
 import dev.spindle.peft.lora.TargetMatcher;
 import dev.spindle.spec.JobSpec;
+import dev.spindle.spec.ParallelismSpec;
 import dev.spindle.spec.PeftSpec;
 import dev.spindle.spec.SpecException;
 import dev.spindle.spec.SpecReader;
@@ -44,12 +45,18 @@ public final class Spindle {
     }
 
     /**
-     * Trains the job on this machine with one worker. Everything that can be checked before
-     * training (model settings, datasets and their fit to the model, an existing run) is checked
-     * first, and a {@link JobException} lists what is wrong before anything is written.
+     * Trains the job on this machine: in this process with one worker, or with several worker processes
+     * on 127.0.0.1 coordinated by this one ({@link TrainOptions#workers()}, else
+     * {@code spec.parallelism.data}). Everything that can be checked before training (model settings,
+     * datasets and their fit to the model, an existing run) is checked first, and a
+     * {@link JobException} lists what is wrong before anything is written.
      */
     public static RunSummary train(JobSpec job, TrainOptions options) throws IOException {
-        return LocalTraining.run(job, options);
+        JobSpec effective = options.workers() > 0 && options.workers() != job.spec().parallelism().data()
+                ? job.withSpec(job.spec().withParallelism(ParallelismSpec.data(options.workers())))
+                : job;
+        int workers = effective.spec().parallelism().data();
+        return workers == 1 ? LocalTraining.run(effective, options) : ClusterTraining.run(effective, options, workers);
     }
 
     /**

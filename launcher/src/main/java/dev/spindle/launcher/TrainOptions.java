@@ -17,6 +17,8 @@ import java.util.function.BooleanSupplier;
  * @param sampleTokens tokens of text to generate at the end for a language model; {@code 0} none
  * @param listeners observers of the run, besides the metrics file
  * @param stopRequested polled between steps; when true the run checkpoints and ends
+ * @param workers worker processes to train with; {@code 0} takes {@code spec.parallelism.data}; with more
+ *     than one, this process hosts the coordinator and spawns the workers on 127.0.0.1
  */
 public record TrainOptions(
         Path runDirectory,
@@ -25,7 +27,8 @@ public record TrainOptions(
         long stopAt,
         int sampleTokens,
         List<TrainListener> listeners,
-        BooleanSupplier stopRequested) {
+        BooleanSupplier stopRequested,
+        int workers) {
 
     /** Tokens of text generated at the end of a language-model run by default. */
     public static final int DEFAULT_SAMPLE_TOKENS = 240;
@@ -41,35 +44,44 @@ public record TrainOptions(
         }
         listeners = List.copyOf(listeners);
         Objects.requireNonNull(stopRequested, "stopRequested");
+        if (workers < 0) {
+            throw new IllegalArgumentException("workers: got " + workers + ", expected >= 1 (or 0 for the spec's"
+                    + " spec.parallelism.data)");
+        }
     }
 
     /** A fresh run in {@code runDirectory}, paths relative to the working directory. */
     public static TrainOptions in(Path runDirectory) {
         return new TrainOptions(runDirectory, Path.of("").toAbsolutePath(), false, Long.MAX_VALUE,
-                DEFAULT_SAMPLE_TOKENS, List.of(), () -> false);
+                DEFAULT_SAMPLE_TOKENS, List.of(), () -> false, 0);
     }
 
     public TrainOptions withResume(boolean value) {
-        return new TrainOptions(runDirectory, baseDirectory, value, stopAt, sampleTokens, listeners, stopRequested);
+        return new TrainOptions(runDirectory, baseDirectory, value, stopAt, sampleTokens, listeners, stopRequested, workers);
     }
 
     public TrainOptions withStopAt(long value) {
-        return new TrainOptions(runDirectory, baseDirectory, resume, value, sampleTokens, listeners, stopRequested);
+        return new TrainOptions(runDirectory, baseDirectory, resume, value, sampleTokens, listeners, stopRequested, workers);
     }
 
     public TrainOptions withBaseDirectory(Path value) {
-        return new TrainOptions(runDirectory, value, resume, stopAt, sampleTokens, listeners, stopRequested);
+        return new TrainOptions(runDirectory, value, resume, stopAt, sampleTokens, listeners, stopRequested, workers);
     }
 
     public TrainOptions withSampleTokens(int value) {
-        return new TrainOptions(runDirectory, baseDirectory, resume, stopAt, value, listeners, stopRequested);
+        return new TrainOptions(runDirectory, baseDirectory, resume, stopAt, value, listeners, stopRequested, workers);
     }
 
     public TrainOptions withListeners(List<TrainListener> value) {
-        return new TrainOptions(runDirectory, baseDirectory, resume, stopAt, sampleTokens, value, stopRequested);
+        return new TrainOptions(runDirectory, baseDirectory, resume, stopAt, sampleTokens, value, stopRequested, workers);
     }
 
     public TrainOptions withStopRequested(BooleanSupplier value) {
-        return new TrainOptions(runDirectory, baseDirectory, resume, stopAt, sampleTokens, listeners, value);
+        return new TrainOptions(runDirectory, baseDirectory, resume, stopAt, sampleTokens, listeners, value, workers);
+    }
+
+    public TrainOptions withWorkers(int value) {
+        return new TrainOptions(runDirectory, baseDirectory, resume, stopAt, sampleTokens, listeners, stopRequested,
+                value);
     }
 }

@@ -51,8 +51,17 @@ final class TrainCommand implements Callable<Integer> {
             description = "Tokens of text a language model generates at the end (0 for none; default ${DEFAULT-VALUE}).")
     int sampleTokens;
 
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Worker processes on this machine (default: spec.parallelism.data); with more than one,"
+                    + " they train data-parallel and this process coordinates them.")
+    Integer workers;
+
     @Override
     public Integer call() throws Exception {
+        if (workers != null && workers < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--workers: got " + workers + ", expected a whole number >= 1");
+        }
         PrintWriter out = spec.commandLine().getOut();
         JobSpec job = Spindle.load(jobFile, overrides);
         Path dir = runDir != null ? runDir : Path.of("runs", job.metadata().name());
@@ -78,7 +87,8 @@ final class TrainCommand implements Callable<Integer> {
                     .withStopAt(stopAt == null ? Long.MAX_VALUE : stopAt)
                     .withSampleTokens(sampleTokens)
                     .withListeners(List.of(progress, notes(out)))
-                    .withStopRequested(stop::get);
+                    .withStopRequested(stop::get)
+                    .withWorkers(workers == null ? 0 : workers);
             out.println("spindle: training " + job.metadata().name() + " (" + job.spec().model().architecture()
                     + ", " + job.spec().training().steps() + " steps) in " + dir);
             out.flush();

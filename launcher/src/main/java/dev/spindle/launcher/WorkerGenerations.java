@@ -1,0 +1,141 @@
+package dev.spindle.launcher;
+
+import ai.djl.ndarray.NDManager;
+import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.checkpoint.CheckpointStore;
+import dev.spindle.checkpoint.LoadedCheckpoint;
+import dev.spindle.cluster.control.Assignment;
+import dev.spindle.cluster.worker.Generation;
+import dev.spindle.cluster.worker.WorkerJob;
+import dev.spindle.cluster.worker.WorkerTraining;
+import dev.spindle.cluster.worker.WorkerTrainingProvider;
+import dev.spindle.data.DataLoaders;
+import dev.spindle.data.IngestionLog;
+import dev.spindle.data.storage.Storage;
+import dev.spindle.model.Model;
+import dev.spindle.parallel.DataShard;
+import dev.spindle.spec.JobSpec;
+import dev.spindle.spec.SpecReader;
+import dev.spindle.spec.SpecWriter;
+import dev.spindle.train.BatchSource;
+import dev.spindle.train.TrainListener;
+import dev.spindle.train.TrainResult;
+import dev.spindle.train.Trainer;
+import dev.spindle.train.TrainerSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A worker's share of a job, generation by generation: the model built from the spec as every process
+ * builds it ({@link ModelSetup}), the checkpoint of the assignment restored, this rank's slice of every
+ * global batch ({@link DataShard}), and the step loop over the generation's data plane. Everything a
+ * generation builds lives in its own native-memory manager, freed when the generation ends.
+ */
+final class WorkerGenerations implements WorkerTraining {
+
+    private final JobSpec job;
+    private final JobPlan plan;
+    private final Path runDir;
+    private final CheckpointStore store;
+    private final String digest;
+
+    private WorkerGenerations(JobSpec job, JobPlan plan, Path runDir, CheckpointStore store) {
+        this.job = job;
+        this.plan = plan;
+        this.runDir = runDir;
+        this.store = store;
+        this.digest = SpecWriter.digest(job);
+    }
+
+    /** Registered in {@code META-INF/services}: how a worker process turns its job file into training. */
+    public static final class Provider implements WorkerTrainingProvider {
+        @Override
+        public WorkerTraining open(WorkerJob worker) throws IOException {
+            JobSpec job = SpecReader.read(worker.jobFile(), List.of());
+            JobPlan plan = JobPlan.of(job, worker.baseDirectory());
+            if (worker.threads() > 0) {
+                System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(worker.threads()));
+                System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+            } else {
+                plan.configureThreads();
+            }
+            String checkpoints = plan.checkpointLocation(worker.runDirectory());
+            return new WorkerGenerations(job, plan, worker.runDirectory(),
+                    Storage.checkpoints(checkpoints, job.spec().checkpoint().keep()));
+        }
+    }
+
+    @Override
+    public long train(Generation generation) throws Exception {
+        Assignment assignment = generation.assignment();
+        try (NDManager manager = NDManager.newBaseManager(); Model model = ModelSetup.create(job, manager)) {
+            Optional<CheckpointInfo> restore = checkpointOf(assignment);
+            LoraRun lora = ModelSetup.initialise(job, plan, model, restore.isEmpty(), manager, List.of()).lora();
+            var optimizer = plan.optimizer(manager);
+            boolean lead = assignment.rank() == 0;
+            try (NDManager restoreManager = manager.newSubManager()) {
+                LoadedCheckpoint loaded = restore.isPresent() ? store.load(restore.get(), restoreManager) : null;
+                String cursor = loaded == null ? null : loaded.state().dataCursor();
+                // Every rank reads the same global stream; one ingestion log for the run is enough.
+                try (IngestionLog ingestion = lead ? IngestionLog.open(runDir.resolve(IngestionLog.FILE_NAME)) : null;
+                        BatchSource global = DataLoaders.open(plan.trainLoader(model), cursor, ingestion);
+                        BatchSource shard = SampleTrace.wrap(DataShard.of(global, assignment.rank(),
+                                assignment.worldSize()), assignment.generation(), assignment.rank(),
+                                loaded == null ? 0 : loaded.state().step(),
+                                job.spec().training().gradientAccumulation())) {
+                    List<TrainListener> listeners = new ArrayList<>();
+                    listeners.add(generation.progress());
+                    TrainerSettings settings = TrainerSettings.of(job, digest);
+                    if (lora != null) {
+                        listeners.add(lora);
+                        settings = settings.withBaseParametersDigest(lora.baseDigest());
+                    }
+                    // Replicas are identical, so one rank's held-out loss speaks for all.
+                    Trainer trainer = new Trainer(settings, model, optimizer, plan.schedule(), shard,
+                            lead && plan.hasEval() ? () -> DataLoaders.open(plan.evalLoader(model), null) : null,
+                            generation.checkpoints(), generation.collectives(), listeners);
+                    long start = 0;
+                    if (loaded != null) {
+                        start = trainer.restore(loaded);
+                        restoreManager.close();
+                    }
+                    TrainResult result = trainer.run(start, job.spec().training().steps(), generation.stopRequested());
+                    return result.finalStep();
+                }
+            }
+        }
+    }
+
+    private Optional<CheckpointInfo> checkpointOf(Assignment assignment) throws IOException {
+        if (assignment.restoreStep() < 0) {
+            return Optional.empty();
+        }
+        for (CheckpointInfo info : store.list()) {
+            if (info.step() == assignment.restoreStep()) {
+                return Optional.of(info);
+            }
+        }
+        throw new IOException("the coordinator assigned checkpoint step " + assignment.restoreStep()
+                + " but " + store.describe(Path.of("")) + " does not hold it; is the worker's checkpoint location"
+                + " (spec.checkpoint.uri) the coordinator's?");
+    }
+
+    @Override
+    public CheckpointStore checkpoints() {
+        return store;
+    }
+
+    @Override
+    public Duration collectiveTimeout() {
+        return Duration.ofSeconds(job.spec().parallelism().collectiveTimeoutSeconds());
+    }
+
+    @Override
+    public long totalSteps() {
+        return job.spec().training().steps();
+    }
+}

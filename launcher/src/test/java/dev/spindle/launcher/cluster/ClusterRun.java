@@ -1,0 +1,237 @@
+package dev.spindle.launcher.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spindle.data.prepare.SyntheticTabularDataset;
+import dev.spindle.launcher.cli.SpindleCli;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * One multi-worker job run by the real CLI in a child JVM, as a person would start it, with what the
+ * tests need to watch it: its events, the workers' pid files, and the sample trace
+ * ({@code SPINDLE_SAMPLE_TRACE}) that shows which samples each rank trained on.
+ */
+final class ClusterRun {
+
+    static final int ROWS = 512;
+    static final int FEATURES = 16;
+    static final int CLASSES = 4;
+    static final int GLOBAL_BATCH = 32;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path dir;
+    final Path runDir;
+    final Path traceDir;
+    final Path log;
+    Process process;
+
+    ClusterRun(Path dir, String name) {
+        this.dir = dir;
+        this.runDir = dir.resolve("runs").resolve(name);
+        this.traceDir = dir.resolve("trace-" + name);
+        this.log = dir.resolve(name + ".log");
+    }
+
+    /** An MLP job over a seeded dataset of {@value #ROWS} distinct rows, in {@code dir}. */
+    static Path job(Path dir, long steps, int everySteps, String parallelism) throws IOException {
+        Path data = dir.resolve("data");
+        if (!Files.exists(data)) {
+            SyntheticTabularDataset.write(new SyntheticTabularDataset.Spec(ROWS, FEATURES, CLASSES, 64, 256, 7), data);
+        }
+        String yaml = """
+                apiVersion: spindle.dev/v1
+                kind: TrainingJob
+                metadata:
+                  name: cluster-mlp
+                spec:
+                  model:
+                    architecture: mlp
+                    config: {inputs: %d, hidden: [256, 256], classes: %d}
+                  data:
+                    uri: data
+                    schema: tabular
+                    tabular: {label: label}
+                    shuffleBuffer: 128
+                    prefetch: 2
+                  optimizer:
+                    name: adamw
+                    lr: 0.003
+                    weightDecay: 0.0
+                    schedule: {name: constant}
+                  training:
+                    steps: %d
+                    seed: 5
+                    batchSize: %d
+                    logInterval: 10
+                  checkpoint:
+                    everySteps: %d
+                    keep: 5
+                %s
+                """.formatted(FEATURES, CLASSES, steps, GLOBAL_BATCH, everySteps, parallelism.indent(2));
+        Path job = dir.resolve("job.yaml");
+        Files.writeString(job, yaml, StandardCharsets.UTF_8);
+        return job;
+    }
+
+    /** Starts {@code spindle train JOB --run-dir ... args} in a child JVM, its output in {@link #log}. */
+    ClusterRun start(Path job, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+        command.add("-Dai.djl.offline=true");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(SpindleCli.class.getName());
+        command.addAll(List.of("train", job.toString(), "--run-dir", runDir.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("SPINDLE_SAMPLE_TRACE", traceDir.toString());
+        process = builder.start();
+        return this;
+    }
+
+    /** Waits for the launcher's exit and returns its code. */
+    int await(long seconds) throws Exception {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            fail("the job did not finish within " + seconds + " s:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    String output() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "(no output)";
+    }
+
+    /** The run's events, in order. */
+    List<JsonNode> events() throws IOException {
+        List<JsonNode> events = new ArrayList<>();
+        Path file = runDir.resolve("events.jsonl");
+        if (!Files.exists(file)) {
+            return events;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            try {
+                if (!line.isBlank()) {
+                    events.add(JSON.readTree(line));
+                }
+            } catch (IOException cutShort) {
+                // the coordinator is still writing it
+            }
+        }
+        return events;
+    }
+
+    /** Waits until an event matches, failing (with the job's output) if the job ends or time runs out first. */
+    JsonNode awaitEvent(String name, Predicate<JsonNode> match, long seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            for (JsonNode e : events()) {
+                if (name.equals(e.path("event").asText()) && match.test(e)) {
+                    return e;
+                }
+            }
+            if (!process.isAlive()) {
+                fail("the job ended (exit " + process.exitValue() + ") before event " + name + ":\n" + output());
+            }
+            Thread.sleep(50);
+        }
+        fail("no event " + name + " within " + seconds + " s:\n" + output());
+        return null;
+    }
+
+    /** The pids of the running workers, by worker id, from the run's pid files. */
+    Map<String, Long> workerPids() throws IOException {
+        Map<String, Long> pids = new TreeMap<>();
+        Path workers = runDir.resolve("workers");
+        if (!Files.isDirectory(workers)) {
+            return pids;
+        }
+        try (Stream<Path> files = Files.list(workers)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".pid")).toList()) {
+                String name = f.getFileName().toString();
+                pids.put(name.substring(0, name.length() - 4), Long.parseLong(Files.readString(f).strip()));
+            }
+        }
+        return pids;
+    }
+
+    static void kill9(long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -9 " + pid);
+    }
+
+    /**
+     * Checks that the samples that count (for each step, the newest generation that trained it) cover
+     * every epoch exactly once: no sample repeated within an epoch, none skipped, and each step saw exactly
+     * the global batch.
+     *
+     * @return the number of generations that traced any step
+     */
+    int assertExactlyOnce(long steps) throws IOException {
+        // step -> generation -> rank -> samples
+        Map<Long, TreeMap<Long, TreeMap<Integer, List<String>>>> traced = new TreeMap<>();
+        try (Stream<Path> files = Files.list(traceDir)) {
+            for (Path f : files.toList()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode n = JSON.readTree(line);
+                    List<String> samples = new ArrayList<>();
+                    n.path("samples").forEach(s -> samples.add(s.asText()));
+                    traced.computeIfAbsent(n.path("step").asLong(), s -> new TreeMap<>())
+                            .computeIfAbsent(n.path("generation").asLong(), g -> new TreeMap<>())
+                            .put(n.path("rank").asInt(), samples);
+                }
+            }
+        }
+        Set<Long> generations = new HashSet<>();
+        List<String> sequence = new ArrayList<>();
+        for (long step = 1; step <= steps; step++) {
+            TreeMap<Long, TreeMap<Integer, List<String>>> byGeneration = traced.get(step);
+            assertTrue(byGeneration != null, "no rank traced step " + step);
+            var newest = byGeneration.lastEntry();
+            generations.add(newest.getKey());
+            int samples = 0;
+            for (int rank = 0; rank < newest.getValue().size(); rank++) {
+                List<String> part = newest.getValue().get(rank);
+                assertTrue(part != null, "generation " + newest.getKey() + " has no rank " + rank + " at step " + step
+                        + " (ranks " + newest.getValue().keySet() + ")");
+                sequence.addAll(part);
+                samples += part.size();
+            }
+            assertEquals(GLOBAL_BATCH, samples, "samples of step " + step + " in generation " + newest.getKey());
+        }
+        Set<String> all = new HashSet<>();
+        for (int epochStart = 0; epochStart < sequence.size(); epochStart += ROWS) {
+            List<String> epoch = sequence.subList(epochStart, Math.min(sequence.size(), epochStart + ROWS));
+            Set<String> distinct = new HashSet<>(epoch);
+            assertEquals(epoch.size(), distinct.size(), "a sample repeats within epoch " + epochStart / ROWS);
+            all.addAll(distinct);
+        }
+        if (sequence.size() >= ROWS) {
+            assertEquals(ROWS, all.size(), "every row of the dataset is trained on in each epoch");
+            assertEquals(all, new HashSet<>(sequence.subList(0, ROWS)), "the first epoch covers every row");
+        }
+        return generations.size();
+    }
+}

@@ -63,6 +63,9 @@ final class WorkerGenerations implements WorkerTraining {
             } else {
                 plan.configureThreads();
             }
+            // Load libtorch now, before the worker registers: a generation (a recovery above all) then starts
+            // training without the native libraries' load time.
+            ai.djl.engine.Engine.getInstance();
             String checkpoints = plan.checkpointLocation(worker.runDirectory());
             return new WorkerGenerations(job, plan, worker.runDirectory(),
                     Storage.checkpoints(checkpoints, job.spec().checkpoint().keep()));

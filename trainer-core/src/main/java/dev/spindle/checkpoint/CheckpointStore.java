@@ -288,6 +288,9 @@ public final class CheckpointStore {
                 List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, false);
                 if (problems.isEmpty()) {
                     valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
+                } else if (!storage.exists(directory.resolve(StepDirectory.MANIFEST))) {
+                    // Retention deletes the manifest first: this one was being removed while we read it.
+                    LOG.debug("{} was deleted while listing", storage.describe(directory));
                 } else {
                     LOG.warn("skipping damaged checkpoint {}: {}", storage.describe(directory), problems);
                 }
@@ -338,6 +341,8 @@ public final class CheckpointStore {
         List<CheckpointInfo> valid = list();
         for (CheckpointInfo old : valid.subList(0, Math.max(0, valid.size() - keep))) {
             LOG.info("retention (keep {}): deleting checkpoint {}", keep, storage.describe(old.directory()));
+            // The manifest goes first, so the checkpoint stops existing at once for concurrent readers.
+            storage.deleteRecursively(old.directory().resolve(StepDirectory.MANIFEST));
             storage.deleteRecursively(old.directory());
         }
         List<Path> kept = valid.stream().map(CheckpointInfo::directory).toList();

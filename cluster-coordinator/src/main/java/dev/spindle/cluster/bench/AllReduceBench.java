@@ -32,7 +32,8 @@ import java.util.Locale;
  * port on the same host and find each other through rank 0 ({@link Rendezvous}, authenticated by the
  * job secret), so no port but rank 0's has to be known in advance. With {@code R} addresses, rank
  * {@code r} binds the {@code r}-th and no rendezvous happens. After the timed runs every rank checks one
- * SUM all-reduce of known values, so a wrong result cannot pass as a fast one. Exit code 0 on success,
+ * SUM all-reduce of known values, so a wrong result cannot pass as a fast one. Each rank writes one
+ * line to stderr once its group is connected. Exit code 0 on success,
  * 1 with one line on stderr if a collective fails, 2 for bad arguments.
  *
  * <pre>{@code
@@ -162,6 +163,8 @@ public final class AllReduceBench {
                     : (ranks == 1 ? List.of(listener.address()) : options.peers());
             try (TcpCollectives collectives = listener.connect(Rendezvous.BOOTSTRAP_GENERATION + 1, rank, peers,
                     timeout)) {
+                System.err.println("allreduce bench rank " + rank + ": connected generation " + collectives.generation()
+                        + " of " + ranks + " ranks");
                 return measure(collectives, options);
             }
         }

@@ -20,9 +20,10 @@ import java.util.List;
  *
  * <p>All links are non-blocking NIO channels on one selector: in each ring step a rank writes a chunk to
  * its right neighbour while it reads a chunk from its left one, so both directions of every socket carry
- * data at once (with two ranks, both directions of the single socket). Floats travel little-endian
- * through two direct staging buffers of {@link #CHUNK_BYTES}; the caller's buffers may be heap or direct
- * views of libtorch memory. Every collective starts with a 16-byte header exchanged with the
+ * data at once (with two ranks, both directions of the single socket). A rank stages the whole
+ * segment it sends (little-endian, in a direct buffer) and streams it without waiting, while it reduces
+ * what arrives in chunks of {@link #CHUNK_BYTES} as each completes, so its own arithmetic never stalls
+ * its neighbours. The caller's buffers may be heap or direct views of libtorch memory. Every collective starts with a 16-byte header exchanged with the
  * neighbours, so ranks that disagree on the collective, the operation or the size fail at once with
  * a message instead of corrupting each other's data. No read or write waits longer than the
  * collective timeout without progress; any failure throws {@link CollectiveException} naming the
@@ -60,9 +61,9 @@ public final class TcpCollectives implements Collectives {
     private final SelectionKey[] keys;
     private final Selector selector;
     private final long timeoutNanos;
-    private final ByteBuffer sendStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    /** Holds a whole outgoing ring segment (grown on demand), so sends never wait for reductions. */
+    private ByteBuffer sendStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer recvStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    private final FloatBuffer sendFloats = sendStage.asFloatBuffer();
     private final FloatBuffer recvFloats = recvStage.asFloatBuffer();
     private final ByteBuffer headerOut = ByteBuffer.allocate(HEADER_BYTES);
     private final ByteBuffer headerIn = ByteBuffer.allocate(HEADER_BYTES);
@@ -273,28 +274,77 @@ public final class TcpCollectives implements Collectives {
         }
     }
 
-    /** Sends a segment right while receiving one from the left, chunk by chunk; reduces (op) or copies (null). */
+    /**
+     * Streams a whole segment to the right neighbour while receiving one from the left in chunks of
+     * {@link #CHUNK_BYTES}, reducing ({@code op}) or copying ({@code null}) each chunk as soon as it is
+     * complete. The outgoing segment is staged in full first, so sending never waits for this rank's
+     * own reductions: while a chunk is reduced, the socket buffers keep both neighbours' bytes moving.
+     */
     private void ringStep(FloatBuffer buf, int base, int length, int sendSegment, int recvSegment, ReduceOp op,
                           String what) {
-        int chunkFloats = CHUNK_BYTES / Float.BYTES;
         int sendStart = base + segmentStart(length, sendSegment);
         int sendLength = segmentLength(length, sendSegment);
         int recvStart = base + segmentStart(length, recvSegment);
         int recvLength = segmentLength(length, recvSegment);
-        for (int offset = 0; offset < Math.max(sendLength, recvLength); offset += chunkFloats) {
-            int outFloats = Math.max(0, Math.min(chunkFloats, sendLength - offset));
-            int inFloats = Math.max(0, Math.min(chunkFloats, recvLength - offset));
-            sendFloats.put(0, buf, sendStart + offset, outFloats);
-            sendStage.clear().limit(outFloats * Float.BYTES);
-            recvStage.clear().limit(inFloats * Float.BYTES);
-            exchange(right(), sendStage, left(), recvStage, what);
-            int at = recvStart + offset;
-            if (op == null) {
-                buf.put(at, recvFloats, 0, inFloats);
-            } else {
-                combine(buf, at, inFloats, op);
+        ByteBuffer out = outgoing(sendLength);
+        out.asFloatBuffer().put(0, buf, sendStart, sendLength);
+        int right = right();
+        int left = left();
+        int received = 0;
+        recvStage.clear().limit(Math.min(CHUNK_BYTES, recvLength * Float.BYTES));
+        long deadline = System.nanoTime() + timeoutNanos;
+        int blamed = left;
+        try {
+            while (true) {
+                checkOpen(what);
+                boolean progress = false;
+                if (out.hasRemaining()) {
+                    blamed = right;
+                    progress = links[right].write(out) > 0;
+                }
+                if (received < recvLength) {
+                    blamed = left;
+                    int n = links[left].read(recvStage);
+                    if (n < 0) {
+                        throw new EOFException("rank " + left + " closed the connection");
+                    }
+                    progress |= n > 0;
+                    if (!recvStage.hasRemaining()) {
+                        int floats = recvStage.limit() / Float.BYTES;
+                        if (op == null) {
+                            buf.put(recvStart + received, recvFloats, 0, floats);
+                        } else {
+                            combine(buf, recvStart + received, floats, op);
+                        }
+                        received += floats;
+                        recvStage.clear().limit(Math.min(CHUNK_BYTES, (recvLength - received) * Float.BYTES));
+                    }
+                }
+                boolean writing = out.hasRemaining();
+                boolean reading = received < recvLength;
+                if (!writing && !reading) {
+                    return;
+                }
+                if (progress) {
+                    deadline = System.nanoTime() + timeoutNanos;
+                    continue;
+                }
+                blamed = reading ? left : right;
+                awaitReady(right, writing, left, reading, deadline, what, blamed);
             }
+        } catch (IOException | java.nio.channels.CancelledKeyException
+                 | java.nio.channels.ClosedSelectorException e) {
+            throw fail(what, blamed, e instanceof IOException io ? DataPlaneListener.describe(io) : e.toString(), e);
         }
+    }
+
+    /** The outgoing staging buffer, grown to hold {@code floats}, positioned to send exactly them. */
+    private ByteBuffer outgoing(int floats) {
+        int bytes = floats * Float.BYTES;
+        if (sendStage.capacity() < bytes) {
+            sendStage = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        return sendStage.clear().limit(bytes);
     }
 
     /** buf[at, at + count) = op(buf, received): bulk copies to arrays, so the loop is a plain (vectorized) array loop. */
@@ -448,31 +498,36 @@ public final class TcpCollectives implements Collectives {
                     deadline = System.nanoTime() + timeoutNanos;
                     continue;
                 }
-                long wait = deadline - System.nanoTime();
-                if (wait <= 0) {
-                    blamed = reading ? recvPeer : sendPeer;
-                    throw fail(what, blamed, "no data moved for " + Duration.ofNanos(timeoutNanos)
-                            + " (the collective timeout): rank " + blamed + " is dead, stuck or in another collective",
-                            null);
-                }
-                for (int peer = 0; peer < size; peer++) {
-                    if (keys[peer] != null) {
-                        int interest = (writing && peer == sendPeer ? SelectionKey.OP_WRITE : 0)
-                                | (reading && peer == recvPeer ? SelectionKey.OP_READ : 0);
-                        if (keys[peer].interestOps() != interest) {
-                            keys[peer].interestOps(interest);
-                        }
-                    }
-                }
-                selector.select(Math.max(1, wait / 1_000_000));
-                selector.selectedKeys().clear();
-                if (Thread.currentThread().isInterrupted()) {
-                    throw fail(what, blamed, "the calling thread was interrupted", null);
-                }
+                blamed = reading ? recvPeer : sendPeer;
+                awaitReady(sendPeer, writing, recvPeer, reading, deadline, what, blamed);
             }
         } catch (IOException | java.nio.channels.CancelledKeyException
                  | java.nio.channels.ClosedSelectorException e) {
             throw fail(what, blamed, e instanceof IOException io ? DataPlaneListener.describe(io) : e.toString(), e);
+        }
+    }
+
+    /** Waits until a wanted link is ready; fails at the deadline (no progress for the collective timeout) or on interrupt. */
+    private void awaitReady(int sendPeer, boolean writing, int recvPeer, boolean reading, long deadline, String what,
+                            int blamed) throws IOException {
+        long wait = deadline - System.nanoTime();
+        if (wait <= 0) {
+            throw fail(what, blamed, "no data moved for " + Duration.ofNanos(timeoutNanos)
+                    + " (the collective timeout): rank " + blamed + " is dead, stuck or in another collective", null);
+        }
+        for (int peer = 0; peer < size; peer++) {
+            if (keys[peer] != null) {
+                int interest = (writing && peer == sendPeer ? SelectionKey.OP_WRITE : 0)
+                        | (reading && peer == recvPeer ? SelectionKey.OP_READ : 0);
+                if (keys[peer].interestOps() != interest) {
+                    keys[peer].interestOps(interest);
+                }
+            }
+        }
+        selector.select(Math.max(1, wait / 1_000_000));
+        selector.selectedKeys().clear();
+        if (Thread.currentThread().isInterrupted()) {
+            throw fail(what, blamed, "the calling thread was interrupted", null);
         }
     }
 

@@ -158,6 +158,24 @@ class TcpCollectivesTest {
     }
 
     @Test
+    void segmentsSpanningSeveralChunksAreReducedChunkByChunk() throws Exception {
+        int n = 3;
+        int length = n * 2 * (TcpCollectives.CHUNK_BYTES / Float.BYTES) + 5; // every segment > 2 chunks
+        List<TcpCollectives> group = group(n, 1, TIMEOUT);
+        for (ReduceOp op : new ReduceOp[] {ReduceOp.AVG, ReduceOp.MIN}) {
+            List<float[]> expected = reference(n, length, op);
+            List<float[]> actual = onEveryRank(n, r -> () -> {
+                FloatBuffer data = direct(values(r, length));
+                group.get(r).allReduce(data, op);
+                return toArray(data);
+            });
+            for (int r = 0; r < n; r++) {
+                assertClose(expected.get(r), actual.get(r));
+            }
+        }
+    }
+
+    @Test
     void allReduceWorksOnASliceOfAHeapBuffer() throws Exception {
         List<TcpCollectives> group = group(3, 1, TIMEOUT);
         List<float[]> results = onEveryRank(3, r -> () -> {

@@ -174,6 +174,44 @@ final class ClusterRun {
         return pids;
     }
 
+    /**
+     * Starts one more worker for this job by hand, as an operator scaling it would: the worker finds the
+     * coordinator in the run's {@code cluster.json} and proves membership with the run's secret.
+     */
+    Process joinWorker(Path job, String workerId, Path secretFile, Path tlsDir) throws Exception {
+        JsonNode cluster = JSON.readTree(runDir.resolve("cluster.json").toFile());
+        Process worker = dev.spindle.launcher.local.JavaProcess.builder("dev.spindle.cluster.worker.WorkerMain")
+                .threads(1)
+                .environment("SPINDLE_SAMPLE_TRACE", traceDir.toString())
+                .args("--worker-id", workerId, "--coordinator", cluster.path("coordinator").asText(),
+                        "--job", runDir.resolve("job.yaml").toString(), "--base-dir", job.getParent().toString(),
+                        "--run-dir", runDir.toString(), "--secret-file", secretFile.toString(),
+                        "--tls-dir", (tlsDir != null ? tlsDir : runDir.resolve(cluster.path("tlsDir").asText())).toString())
+                .build().start();
+        worker.getOutputStream().close();
+        new Thread(() -> drain(worker, dir.resolve(workerId + ".log")), workerId + "-output").start();
+        return worker;
+    }
+
+    private static void drain(Process process, Path file) {
+        try (var out = Files.newOutputStream(file)) {
+            var err = process.getErrorStream();
+            var std = process.getInputStream();
+            Thread t = new Thread(() -> {
+                try {
+                    std.transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            t.start();
+            err.transferTo(out);
+            t.join();
+        } catch (IOException | InterruptedException ignored) {
+            // the process ended
+        }
+    }
+
     static void kill9(long pid) throws Exception {
         Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -9 " + pid);

@@ -1,10 +1,17 @@
 package dev.spindle.launcher.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spindle.checkpoint.CheckpointStore;
+import dev.spindle.cluster.dataplane.CollectiveException;
+import dev.spindle.cluster.dataplane.DataPlaneListener;
+import dev.spindle.cluster.dataplane.PeerAddress;
+import dev.spindle.cluster.security.JobSecret;
+import dev.spindle.cluster.security.TlsMaterial;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +61,54 @@ class ClusterTrainingIT {
         assertFinished(run);
         JsonNode shrunk = run.awaitEvent("generation-started", e -> e.path("generation").asLong() >= 2, 1);
         assertEquals(2, shrunk.path("worldSize").asInt(), "the job continues with the two survivors: " + shrunk);
+        run.assertExactlyOnce(STEPS);
+    }
+
+    @Test
+    void aWorkerThatJoinsLaterGrowsTheJobAtTheNextCheckpoint() throws Exception {
+        Path job = ClusterRun.job(dir, STEPS, 10, """
+                parallelism: {data: 2}
+                elastic: {minWorkers: 2, maxWorkers: 3}""");
+        ClusterRun run = new ClusterRun(dir, "grow").start(job);
+        run.awaitEvent("checkpoint-committed", e -> true, 180);
+        Process extra = run.joinWorker(job, "extra", run.runDir.resolve("job.secret"), null);
+
+        assertEquals(0, run.await(300), run.output());
+        assertTrue(extra.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the extra worker ends with the job");
+        assertEquals(0, extra.exitValue(), "the extra worker finishes with the job");
+        assertFinished(run);
+        JsonNode grown = run.awaitEvent("generation-started", e -> e.path("generation").asLong() >= 2, 1);
+        assertEquals(3, grown.path("worldSize").asInt(), "the job grows to three ranks: " + grown);
+        run.assertExactlyOnce(STEPS);
+    }
+
+    @Test
+    void aWorkerWithAnotherJobsSecretCanNotJoin() throws Exception {
+        Path job = ClusterRun.job(dir, STEPS, 10, "parallelism: {data: 2}");
+        ClusterRun run = new ClusterRun(dir, "intruder").start(job);
+        run.awaitEvent("checkpoint-committed", e -> true, 180);
+        // Another job's secret, and the TLS material made from it: all an outsider can have.
+        JobSecret other = JobSecret.generate();
+        Path otherSecret = dir.resolve("other.secret");
+        other.write(otherSecret);
+        TlsMaterial.create(other, dir.resolve("other-tls"));
+        Process intruder = run.joinWorker(job, "intruder", otherSecret, dir.resolve("other-tls"));
+
+        // Nor can it open a data-plane connection to a worker of the job.
+        String rank0 = run.awaitEvent("worker-registered", e -> true, 1).path("dataPlane").asText();
+        try (DataPlaneListener outsider = DataPlaneListener.bind("127.0.0.1", 0, other)) {
+            CollectiveException refused = assertThrows(CollectiveException.class, () -> outsider.connect(1, 1,
+                    List.of(PeerAddress.parse(rank0), outsider.address()), Duration.ofSeconds(5)));
+            assertTrue(refused.getMessage().contains(rank0) || refused.getMessage().contains("rank 0"),
+                    refused.getMessage());
+        }
+
+        assertEquals(0, run.await(300), run.output());
+        assertTrue(run.events().stream().noneMatch(e -> "intruder".equals(e.path("workerId").asText())),
+                "the intruder never registered");
+        assertTrue(run.events().stream().noneMatch(e -> e.path("event").asText().equals("generation-started")
+                && e.path("generation").asLong() > 1), "the job never regrouped");
+        intruder.destroyForcibly().waitFor();
         run.assertExactlyOnce(STEPS);
     }
 

@@ -52,6 +52,9 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
 
     record ProcessExited(String workerId, int exitCode) implements Command {}
 
+    /** The launcher gives the job up (e.g. no restarts left while below minWorkers). */
+    record Abort(String message) implements Command {}
+
     private record Listed(Set<ActorRef<Protocol.ToWorker>> agents) implements Command {}
 
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
@@ -142,6 +145,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
                 .onMessage(Protocol.Failure.class, this::onFailure)
                 .onMessage(Protocol.Finished.class, this::onFinished)
                 .onMessage(RequestStop.class, this::onStop)
+                .onMessage(Abort.class, this::onAbort)
                 .build();
     }
 
@@ -279,8 +283,10 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         if (msg.token() == deadlineToken && !running && !done()) {
             settling = false;
             if (!tryStart(true)) {
-                getContext().getLog().info("rendezvous: {} of at least {} workers registered; still waiting",
-                        registered.size(), settings.minWorkers());
+                getContext().getLog().info("rendezvous: {} workers registered of {} desired ({} minimum after a"
+                        + " failure); still waiting", registered.size(), settings.desiredWorkers(), settings.minWorkers());
+                log.event("rendezvous-waiting", "registered", registered.size(), "desiredWorkers",
+                        settings.desiredWorkers(), "minWorkers", settings.minWorkers());
                 armDeadline();
             }
         }
@@ -313,7 +319,9 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             return false;
         }
         int present = registered.size();
-        if (present >= settings.desiredWorkers() || (deadlinePassed && present >= settings.minWorkers())) {
+        // The first gang waits for every desired worker; after a failure, minWorkers is enough past the deadline.
+        boolean shrinkAllowed = deadlinePassed && generations.get() > 0;
+        if (present >= settings.desiredWorkers() || (shrinkAllowed && present >= settings.minWorkers())) {
             startGeneration(Math.min(present, settings.maxWorkers()), waitReason);
             return true;
         }
@@ -511,6 +519,16 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             checkFinished();
         } else {
             fail("stopped on request while waiting for workers (" + registered.size() + " registered)");
+        }
+        return this;
+    }
+
+    private Behavior<Command> onAbort(Abort msg) {
+        if (!done()) {
+            if (running) {
+                endGeneration(msg.message());
+            }
+            fail(msg.message());
         }
         return this;
     }

@@ -114,4 +114,23 @@ class ControlPlaneIT {
             assertEquals(outcome.finalStep(), job.committer.committed.get(job.committer.committed.size() - 1));
         }
     }
+
+    @Test
+    void abortFailsTheJobNamingTheNewestCheckpointAndEndsTheWorkers() throws Exception {
+        try (JobCluster job = new JobCluster(dir)) {
+            job.start(1, 1, 1, Duration.ofSeconds(30), 100_000, 3);
+            JobCluster.Loop w0 = job.worker("w0", 100_000, 3, 10, JobCluster.FAST);
+            JobCluster.await("a checkpoint", () -> !job.committer.committed.isEmpty());
+
+            job.coordinator.abort("no restarts left");
+
+            JobOutcome outcome = job.coordinator.outcome().get(45, TimeUnit.SECONDS);
+            assertFalse(outcome.succeeded());
+            assertEquals("no restarts left", outcome.message());
+            assertTrue(outcome.finalStep() >= 3, outcome.toString());
+            JobCluster.await("w0's loop ended", () -> w0.ended != null);
+            assertEquals(JobEndedException.Reason.FAILED, w0.ended.reason());
+            assertEquals(1, job.events("job-failed").size());
+        }
+    }
 }

@@ -2,11 +2,13 @@ package dev.spindle.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -188,61 +190,21 @@ public final class CheckpointStore {
         if (receipts == null || receipts.isEmpty()) {
             throw new IllegalArgumentException("commit needs one ShardReceipt per rank, got none");
         }
-        ShardReceipt first = receipts.get(0);
-        long step = first.step();
-        int worldSize = first.worldSize();
+        long step = receipts.get(0).step();
         Path directory = root.resolve(StepDirectory.name(step));
-        ShardReceipt[] byRank = new ShardReceipt[worldSize];
-        for (ShardReceipt receipt : receipts) {
-            if (receipt.step() != step || receipt.worldSize() != worldSize) {
-                throw new IllegalArgumentException("commit needs receipts of one step and world size; rank "
-                        + first.rank() + " reported step " + step + " of " + worldSize + " ranks, rank "
-                        + receipt.rank() + " step " + receipt.step() + " of " + receipt.worldSize());
-            }
-            if (!receipt.specDigest().equals(first.specDigest())) {
-                throw new IllegalArgumentException("commit of step " + step + ": rank " + first.rank()
-                        + " ran spec " + first.specDigest() + " but rank " + receipt.rank() + " ran "
-                        + receipt.specDigest() + "; every rank must run the same job spec");
-            }
-            if (byRank[receipt.rank()] != null) {
-                throw new IllegalArgumentException("commit of step " + step + ": rank " + receipt.rank()
-                        + " reported twice; pass one receipt per rank");
-            }
-            byRank[receipt.rank()] = receipt;
-        }
-        List<Integer> missing = new ArrayList<>();
-        for (int rank = 0; rank < worldSize; rank++) {
-            if (byRank[rank] == null) {
-                missing.add(rank);
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("cannot commit step " + step + ": no shard from rank(s) " + missing
-                    + " of " + worldSize + "; wait for every rank's receipt");
-        }
-        for (ShardReceipt receipt : byRank) {
-            if (!receipt.parametersDigest().equals(byRank[0].parametersDigest())) {
-                throw new ReplicasDivergedException(directory, "replicas diverged at step " + step + ": rank 0 has "
-                        + byRank[0].parametersDigest() + ", rank " + receipt.rank() + " has "
-                        + receipt.parametersDigest() + "; not committing");
-            }
-        }
-        List<Manifest.FileEntry> files = new ArrayList<>();
-        for (ShardReceipt receipt : byRank) {
-            files.addAll(receipt.files());
-        }
+        ShardCommit shards = ShardCommit.of(directory, receipts);
         checkNewStep(directory, step);
-        checkShardFiles(directory, byRank, files);
+        shards.checkFiles(storage);
 
-        Manifest manifest = new Manifest(FORMAT_VERSION, step, Instant.now(), first.specDigest(),
-                byRank[0].parametersDigest(), worldSize, files);
+        Manifest manifest = new Manifest(FORMAT_VERSION, step, Instant.now(), shards.specDigest(),
+                shards.parametersDigest(), shards.worldSize(), shards.files());
         byte[] manifestJson = CheckpointJson.manifest(manifest);
         storage.createExclusive(directory.resolve(StepDirectory.MANIFEST), manifestJson);
         storage.writeAtomically(root.resolve(LATEST_FILE),
                 (directory.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
         CheckpointInfo info = info(directory, manifest, manifestJson.length);
         LOG.info("saved checkpoint {} ({} bytes{})", storage.describe(directory), info.bytes(),
-                worldSize > 1 ? ", " + worldSize + " ranks" : "");
+                shards.worldSize() > 1 ? ", " + shards.worldSize() + " ranks" : "");
         removeOld(step);
         return info;
     }
@@ -259,47 +221,6 @@ public final class CheckpointStore {
                     + " the later checkpoint " + newest.get().directory().getFileName() + ", and latest() and"
                     + " retention go by step, so the new one would be hidden or deleted. Delete the later"
                     + " checkpoints first or save into another directory");
-        }
-    }
-
-    /**
-     * The manifest must only vouch for what is there: each rank's own files, each present with its
-     * reported size, and the small JSON files with their hash too (cheap, and it catches a shard
-     * overwritten by a stale writer of an earlier attempt at this step).
-     */
-    private void checkShardFiles(Path directory, ShardReceipt[] byRank, List<Manifest.FileEntry> files)
-            throws IOException {
-        List<String> expected = new ArrayList<>();
-        for (ShardReceipt receipt : byRank) {
-            List<String> own = receipt.files().stream().map(Manifest.FileEntry::path).toList();
-            List<String> required = receipt.rank() == 0
-                    ? List.of(StepDirectory.MODEL, StepDirectory.OPTIMIZER, StepDirectory.STATE)
-                    : List.of(StepDirectory.rankFile(receipt.rank()));
-            if (!own.containsAll(required)) {
-                throw new IllegalArgumentException("rank " + receipt.rank() + "'s receipt lists " + own
-                        + " but rank " + receipt.rank() + " must write " + required);
-            }
-            expected.addAll(own);
-        }
-        if (expected.stream().distinct().count() != expected.size()) {
-            throw new IllegalArgumentException("receipts of step " + byRank[0].step() + " list a file twice: "
-                    + expected);
-        }
-        for (Manifest.FileEntry entry : files) {
-            Path file = directory.resolve(entry.path());
-            if (!storage.exists(file)) {
-                throw new CheckpointCorruptException(file, "is missing, though a rank reported writing it ("
-                        + entry.size() + " bytes); not committing");
-            }
-            long size = storage.size(file);
-            if (size != entry.size()) {
-                throw new CheckpointCorruptException(file, "is " + size + " bytes but the rank reported "
-                        + entry.size() + "; not committing");
-            }
-            if (entry.path().endsWith(".json") && !StepDirectory.sha256(storage, file).equals(entry.sha256())) {
-                throw new CheckpointCorruptException(file, "differs from what the rank reported (SHA-256);"
-                        + " something else wrote it since; not committing");
-            }
         }
     }
 
@@ -364,15 +285,18 @@ public final class CheckpointStore {
             Manifest manifest;
             try {
                 manifest = StepDirectory.readManifest(storage, directory);
+                List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, false);
+                if (problems.isEmpty()) {
+                    valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
+                } else {
+                    LOG.warn("skipping damaged checkpoint {}: {}", storage.describe(directory), problems);
+                }
             } catch (CheckpointCorruptException incomplete) {
                 LOG.debug("not a checkpoint: {}", incomplete.getMessage());
-                continue;
-            }
-            List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, false);
-            if (problems.isEmpty()) {
-                valid.add(info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST))));
-            } else {
-                LOG.warn("skipping damaged checkpoint {}: {}", storage.describe(directory), problems);
+            } catch (NoSuchFileException | FileNotFoundException deleted) {
+                // With data-parallel ranks, the coordinator's retention may delete old checkpoints while
+                // a rank lists the store before writing its shard.
+                LOG.debug("{} was deleted while listing: {}", storage.describe(directory), deleted.toString());
             }
         }
         return valid;

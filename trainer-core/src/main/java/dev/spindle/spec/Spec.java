@@ -1,15 +1,22 @@
 package dev.spindle.spec;
 
 /**
- * The body of a job spec: what to train, on what data, how, and where checkpoints go. Rules that span
- * sections (warm-up shorter than the run, evaluation needs evaluation data) are checked here.
+ * The body of a job spec: what to train, on what data, how, where checkpoints go, and over how many
+ * workers. Rules that span sections (warm-up shorter than the run, evaluation needs evaluation data,
+ * the elastic bounds around the data-parallel degree) are checked here.
  *
  * <pre>{@code
  * Spec longer = job.spec().withTraining(job.spec().training().withSteps(10_000));
+ * Spec four = job.spec().withParallelism(ParallelismSpec.data(4));   // elastic bounds follow: 4..4
+ * Spec elastic = four.withElastic(new ElasticSpec(2, 6, 3, 60));
  * }</pre>
+ *
+ * @param parallelism {@code null} means {@link ParallelismSpec#DEFAULT} (one worker)
+ * @param elastic {@code null} means {@link ElasticSpec#defaultsFor} the data-parallel degree (a fixed size)
  */
 public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, TrainingSpec training,
-                   CheckpointSpec checkpoint, PeftSpec peft, OutputSpec output) {
+                   CheckpointSpec checkpoint, PeftSpec peft, OutputSpec output, ParallelismSpec parallelism,
+                   ElasticSpec elastic) {
 
     static final String PATH = "spec";
 
@@ -19,33 +26,80 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
         this(model, data, optimizer, training, checkpoint, null, null);
     }
 
+    /** A spec of one worker. */
+    public Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, TrainingSpec training,
+            CheckpointSpec checkpoint, PeftSpec peft, OutputSpec output) {
+        this(model, data, optimizer, training, checkpoint, peft, output, null, null);
+    }
+
     public Spec {
         checkpoint = checkpoint == null ? CheckpointSpec.DEFAULT : checkpoint;
+        parallelism = parallelism == null ? ParallelismSpec.DEFAULT : parallelism;
+        elastic = elastic == null ? ElasticSpec.defaultsFor(parallelism.data()) : elastic;
         Checks c = new Checks(PATH);
         boolean complete = c.present("model", model, "an object with an architecture")
                 & c.present("data", data, "an object with uri and schema")
                 & c.present("optimizer", optimizer, "an object with a name (adamw or sgd)")
                 & c.present("training", training, "an object with steps and batchSize");
+        elasticCheck(c, parallelism, elastic);
         if (complete) {
             crossCheck(c, data, optimizer, training);
             peftCheck(c, model, peft, output);
+            if (training.batchSize() < elastic.maxWorkers()) {
+                c.add(new Problem(TrainingSpec.PATH + ".batchSize", Problem.render(training.batchSize()),
+                        "a whole number >= " + ElasticSpec.PATH + ".maxWorkers (" + elastic.maxWorkers()
+                        + "): it is the global batch, and every worker needs at least one row of it"));
+            }
         }
         c.throwIfAny();
     }
 
     /** The same spec with another training section. */
     public Spec withTraining(TrainingSpec newTraining) {
-        return new Spec(model, data, optimizer, newTraining, checkpoint, peft, output);
+        return new Spec(model, data, optimizer, newTraining, checkpoint, peft, output, parallelism, elastic);
     }
 
     /** The same spec with another checkpoint section. */
     public Spec withCheckpoint(CheckpointSpec newCheckpoint) {
-        return new Spec(model, data, optimizer, training, newCheckpoint, peft, output);
+        return new Spec(model, data, optimizer, training, newCheckpoint, peft, output, parallelism, elastic);
     }
 
     /** The same spec with another PEFT section ({@code null}: train every parameter). */
     public Spec withPeft(PeftSpec newPeft) {
-        return new Spec(model, data, optimizer, training, checkpoint, newPeft, output);
+        return new Spec(model, data, optimizer, training, checkpoint, newPeft, output, parallelism, elastic);
+    }
+
+    /**
+     * The same spec with another parallelism section ({@code null}: one worker). An elastic section at
+     * its defaults (a fixed size of the old degree, as when the YAML has none) follows the new degree, as
+     * it would in YAML; a non-default one stays as it is, so set it first with {@link #withElastic} when
+     * the new degree lies outside its bounds.
+     *
+     * @throws SpecException if the elastic bounds do not contain {@code newParallelism.data()}
+     */
+    public Spec withParallelism(ParallelismSpec newParallelism) {
+        ParallelismSpec next = newParallelism == null ? ParallelismSpec.DEFAULT : newParallelism;
+        ElasticSpec following = elastic.equals(ElasticSpec.defaultsFor(parallelism.data()))
+                ? ElasticSpec.defaultsFor(next.data()) : elastic;
+        return new Spec(model, data, optimizer, training, checkpoint, peft, output, next, following);
+    }
+
+    /** The same spec with another elastic section ({@code null}: a fixed size of {@code parallelism.data}). */
+    public Spec withElastic(ElasticSpec newElastic) {
+        return new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism, newElastic);
+    }
+
+    /** {@code 1 <= minWorkers <= parallelism.data <= maxWorkers}; the first inequality is ElasticSpec's own. */
+    private static void elasticCheck(Checks c, ParallelismSpec parallelism, ElasticSpec elastic) {
+        int workers = parallelism.data();
+        if (elastic.minWorkers() > workers) {
+            c.add(new Problem(ElasticSpec.PATH + ".minWorkers", Problem.render(elastic.minWorkers()),
+                    "a whole number <= " + ParallelismSpec.PATH + ".data (" + workers + ")"));
+        }
+        if (elastic.maxWorkers() < workers) {
+            c.add(new Problem(ElasticSpec.PATH + ".maxWorkers", Problem.render(elastic.maxWorkers()),
+                    "a whole number >= " + ParallelismSpec.PATH + ".data (" + workers + ")"));
+        }
     }
 
     private static void peftCheck(Checks c, ModelSpec model, PeftSpec peft, OutputSpec output) {

@@ -44,7 +44,14 @@ final class SpecBinder {
         CheckpointSpec checkpoint = s.child("checkpoint", CheckpointSpec.class, SpecBinder::checkpoint);
         PeftSpec peft = s.child("peft", PeftSpec.class, SpecBinder::peft);
         OutputSpec output = s.child("output", OutputSpec.class, SpecBinder::output);
-        return s.build(() -> new Spec(model, data, optimizer, training, checkpoint, peft, output));
+        ParallelismSpec parallelism = s.child("parallelism", ParallelismSpec.class, SpecBinder::parallelism);
+        int workers = parallelism == null ? ParallelismSpec.DEFAULT_DATA : parallelism.data();
+        ElasticSpec bound = s.child("elastic", ElasticSpec.class, e -> elastic(e, workers));
+        // With a parallelism section that failed to bind, checking elastic bounds against the default
+        // degree would report problems the person did not make; its own problems are reported already.
+        ElasticSpec elastic = parallelism == null && s.raw("parallelism") != null ? null : bound;
+        return s.build(() -> new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism,
+                elastic));
     }
 
     private static ModelSpec model(Section s) {
@@ -131,6 +138,21 @@ final class SpecBinder {
         int everySteps = s.integer("everySteps", CheckpointSpec.DEFAULT_EVERY_STEPS);
         int keep = s.integer("keep", CheckpointSpec.DEFAULT_KEEP);
         return s.build(() -> new CheckpointSpec(uri, everySteps, keep));
+    }
+
+    private static ParallelismSpec parallelism(Section s) {
+        int data = s.integer("data", ParallelismSpec.DEFAULT_DATA);
+        int timeout = s.integer("collectiveTimeoutSeconds", ParallelismSpec.DEFAULT_COLLECTIVE_TIMEOUT_SECONDS);
+        return s.build(() -> new ParallelismSpec(data, timeout));
+    }
+
+    /** Without bounds, the job keeps exactly {@code workers} workers. */
+    private static ElasticSpec elastic(Section s, int workers) {
+        int minWorkers = s.integer("minWorkers", workers);
+        int maxWorkers = s.integer("maxWorkers", workers);
+        int maxRestarts = s.integer("maxRestarts", ElasticSpec.DEFAULT_MAX_RESTARTS);
+        int timeout = s.integer("rendezvousTimeoutSeconds", ElasticSpec.DEFAULT_RENDEZVOUS_TIMEOUT_SECONDS);
+        return s.build(() -> new ElasticSpec(minWorkers, maxWorkers, maxRestarts, timeout));
     }
 
     private static PeftSpec peft(Section s) {

@@ -9,7 +9,9 @@ package dev.spindle.spec;
  * }</pre>
  *
  * @param steps optimizer steps
- * @param batchSize examples per micro-batch on one data-parallel rank
+ * @param batchSize the global batch: examples per micro-batch across all data-parallel workers together;
+ *     each worker takes a near-equal slice of it ({@code DataShard}), so the result does not depend on
+ *     the number of workers
  * @param gradientAccumulation micro-batches per optimizer step
  * @param gradientClipping maximum global gradient norm; {@code 0} turns clipping off
  * @param evalInterval steps between evaluations; {@code 0} never evaluates

@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -218,6 +220,31 @@ class ShardedCheckpointTest {
 
         assertEquals(receipt, back);
         assertTrue(json.contains("\"files\":[{\"path\":\"model.safetensors\""), json);
+    }
+
+    @Test
+    void aCheckpointDeletedByRetentionWhileARankListsIsSkipped() throws Exception {
+        CheckpointStore writer = CheckpointStore.open(root, 3);
+        writer.save(Fixtures.parameters(manager, 7), Map.of(), state(1));
+        writer.save(Fixtures.parameters(manager, 7), Map.of(), state(2));
+        Path old = root.resolve("step-00000001");
+        LocalCheckpointStorage local = new LocalCheckpointStorage();
+        // Another process's retention deletes step 1 just as this one reads its manifest.
+        CheckpointStorage racing = (CheckpointStorage) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {CheckpointStorage.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("readAllBytes") && ((Path) args[0]).startsWith(old)) {
+                        local.deleteRecursively(old);
+                    }
+                    try {
+                        return method.invoke(local, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        CheckpointStore rank = CheckpointStore.open(racing, root, 3);
+
+        assertEquals(List.of(2L), rank.list().stream().map(CheckpointInfo::step).toList());
+        assertEquals(3, rank.writeShard(1, 2, Fixtures.parameters(manager, 7), Map.of(), state(3)).step());
     }
 
     /** Every rank writes its shard on its own thread, as separate worker processes would. */

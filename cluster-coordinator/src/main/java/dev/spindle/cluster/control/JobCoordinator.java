@@ -100,6 +100,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private final Map<Long, Map<Integer, JsonNode>> shards = new HashMap<>();
     private final Map<Integer, Long> finished = new HashMap<>();
     private int[] slowStreak = new int[0];
+    private CompletableFuture<?> commits = CompletableFuture.completedFuture(null);
 
     static Behavior<Command> create(CoordinatorSettings settings, RunLog log, AtomicLong generations,
             CompletableFuture<JobOutcome> outcome, Optional<CheckpointInfo> latest) {
@@ -425,13 +426,16 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             long generation = msg.generation();
             long at = msg.step();
             CheckpointCommitter committer = settings.checkpoints();
-            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // One commit at a time, in step order: the store's manifest/latest/retention are not concurrent.
+            CompletableFuture<CheckpointInfo> commit = commits.handle((ignored, error) -> null).thenApplyAsync(ignored -> {
                 try {
                     return committer.commit(at, receipts);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }, blocking), (info, error) -> new CommitDone(generation, at, info, error));
+            }, blocking);
+            commits = commit;
+            getContext().pipeToSelf(commit, (info, error) -> new CommitDone(generation, at, info, error));
         }
         return this;
     }

@@ -515,7 +515,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         }
         stopping = true;
         if (running) {
-            finalStep = Math.min(settings.totalSteps(), maxStepSeen + STOP_MARGIN);
+            long restored = latest.map(CheckpointInfo::step).orElse(0L);
+            finalStep = Math.min(settings.totalSteps(), Math.max(maxStepSeen, restored) + STOP_MARGIN);
             log.event("stop-requested", "generation", generations.get(), "stopStep", finalStep);
             for (Worker w : ranks) {
                 w.agent().tell(new Protocol.StopAt(generations.get(), finalStep));

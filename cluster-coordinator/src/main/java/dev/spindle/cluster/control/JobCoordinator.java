@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spindle.checkpoint.CheckpointInfo;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -70,8 +69,6 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     /** Steps of look-ahead for a stop request: ranks are within a step of each other, reports lag. */
     static final int STOP_MARGIN = 4;
 
-    /** Steps whose progress is kept while waiting for the slowest rank's report. */
-    static final int PENDING_STEPS = 1024;
 
     private record Worker(String id, String dataPlane, ActorRef<Protocol.ToWorker> agent, Address address) {}
 
@@ -96,10 +93,9 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private long finalStep;
     private boolean stopping;
     private long maxStepSeen;
-    private final TreeMap<Long, Map<Integer, Progress>> progress = new TreeMap<>();
     private final Map<Long, Map<Integer, JsonNode>> shards = new HashMap<>();
     private final Map<Integer, Long> finished = new HashMap<>();
-    private int[] slowStreak = new int[0];
+    private StepProgress steps;
     private CompletableFuture<?> commits = CompletableFuture.completedFuture(null);
 
     static Behavior<Command> create(CoordinatorSettings settings, RunLog log, AtomicLong generations,
@@ -302,7 +298,6 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         running = false;
         waitReason = reason;
         ranks = List.of();
-        progress.clear();
         shards.clear();
         finished.clear();
         getContext().getLog().info("generation {} ended: {}", generation, reason);
@@ -335,7 +330,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         ranks = List.copyOf(new ArrayList<>(registered.values()).subList(0, size));
         running = true;
         growPending = registered.size() > size && size < settings.maxWorkers();
-        slowStreak = new int[size];
+        steps = new StepProgress(generation, ranks.stream().map(Worker::id).toList(), settings.straggler(), log);
         long restoreStep = latest.map(CheckpointInfo::step).orElse(-1L);
         String restoreFrom = latest.map(settings.checkpoints()::describe).orElse(null);
         log.event("generation-started", "generation", generation, "worldSize", size, "restoreStep", restoreStep,
@@ -363,55 +358,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             return this;
         }
         maxStepSeen = Math.max(maxStepSeen, p.step());
-        Map<Integer, Progress> step = progress.computeIfAbsent(p.step(), s -> new HashMap<>());
-        step.put(p.rank(), p);
-        if (step.size() == ranks.size()) {
-            progress.remove(p.step());
-            writeMetrics(p.generation(), p.step(), step);
-        }
-        progress.headMap(maxStepSeen - PENDING_STEPS).clear();   // a rank that never reports must not grow this
+        steps.report(p);
         return this;
-    }
-
-    private void writeMetrics(long generation, long step, Map<Integer, Progress> byRank) {
-        double weighted = 0;
-        long samples = 0;
-        double slowest = 0;
-        double[] millis = new double[ranks.size()];
-        for (Progress p : byRank.values()) {
-            weighted += p.loss() * p.samples();
-            samples += p.samples();
-            slowest = Math.max(slowest, p.stepMillis());
-            millis[p.rank()] = p.stepMillis();
-        }
-        double loss = samples == 0 ? byRank.values().stream().mapToDouble(Progress::loss).average().orElse(0) : weighted / samples;
-        double perSecond = slowest > 0 ? samples / (slowest / 1000.0) : 0;
-        log.metric("step", step, "generation", generation, "loss", loss, "samplesPerSecond", perSecond,
-                "samples", samples, "ranks", ranks.size());
-        for (int rank = 0; rank < millis.length && millis.length > 1; rank++) {
-            double median = medianOfOthers(millis, rank);
-            if (settings.straggler().slow(millis[rank], median)) {
-                if (++slowStreak[rank] == settings.straggler().consecutiveSteps()) {
-                    log.event("straggler", "generation", generation, "rank", rank, "workerId", ranks.get(rank).id(),
-                            "step", step, "stepMillis", millis[rank], "median", median);
-                }
-            } else {
-                slowStreak[rank] = 0;
-            }
-        }
-    }
-
-    /** The median step time of the ranks other than {@code rank} (so one slow rank of two still shows). */
-    static double medianOfOthers(double[] millis, int rank) {
-        double[] others = new double[millis.length - 1];
-        for (int i = 0, j = 0; i < millis.length; i++) {
-            if (i != rank) {
-                others[j++] = millis[i];
-            }
-        }
-        Arrays.sort(others);
-        int n = others.length;
-        return n % 2 == 1 ? others[n / 2] : (others[n / 2 - 1] + others[n / 2]) / 2;
     }
 
     private Behavior<Command> onShard(Protocol.Shard msg) {

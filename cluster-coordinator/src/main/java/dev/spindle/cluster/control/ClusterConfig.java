@@ -6,7 +6,11 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.spindle.cluster.security.TlsMaterial;
 import java.util.List;
 
-/** Builds one node's Pekko config: overrides, then per-node values, then spindle-cluster.conf, then Pekko's reference. */
+/**
+ * Builds one node's Pekko config: explicit overrides, then {@code -D} system properties (so an operator can
+ * tune e.g. {@code -Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=6s}), then per-node values,
+ * then {@code spindle-cluster.conf}, then Pekko's reference.
+ */
 final class ClusterConfig {
 
     /** The name of every job's ActorSystem (addresses are {@code pekko://spindle@host:port}). */
@@ -24,6 +28,7 @@ final class ClusterConfig {
                 .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(role)))
                 .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
         return overrides
+                .withFallback(ConfigFactory.defaultOverrides())
                 .withFallback(perNode)
                 .withFallback(ConfigFactory.parseString(tls.arteryConfig()))
                 .withFallback(ConfigFactory.parseResources(ClusterConfig.class.getClassLoader(), RESOURCE))

@@ -133,6 +133,16 @@ public final class CoordinatorNode implements AutoCloseable {
         coordinator.tell(new JobCoordinator.ProcessExited(workerId, exitCode));
     }
 
+    /**
+     * Gives the job up: ends the current generation, tells every worker the job failed (their
+     * {@code awaitAssignment} throws {@link JobEndedException} with reason FAILED) and completes the outcome
+     * as failed with {@code message}, naming the newest committed checkpoint's step. For the launcher when it
+     * cannot bring the job back to {@code minWorkers} (restarts exhausted).
+     */
+    public void abort(String message) {
+        coordinator.tell(new JobCoordinator.Abort(message == null ? "aborted" : message));
+    }
+
     /** Stops the node (the outcome, if still open, fails); safe to call twice. */
     @Override
     public void close() {

@@ -22,7 +22,8 @@ import java.util.List;
  * @param desiredWorkers the world size the job asks for
  * @param minWorkers the smallest world the job continues with after a failure
  * @param maxWorkers the largest world the job grows to
- * @param rendezvousTimeout how long to wait for {@code desiredWorkers} before continuing with fewer
+ * @param rendezvousTimeout after a failure, how long to wait for {@code desiredWorkers} before continuing with
+ *        at least {@code minWorkers} (the first generation waits for all {@code desiredWorkers})
  * @param totalSteps the step the job ends at
  * @param checkpointEvery workers checkpoint every this many steps (and at the last one)
  * @param checkpoints commits shards and knows the newest checkpoint

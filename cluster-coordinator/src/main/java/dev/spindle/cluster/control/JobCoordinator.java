@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spindle.checkpoint.CheckpointInfo;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,6 +51,9 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
 
     record ProcessExited(String workerId, int exitCode) implements Command {}
 
+    /** The launcher gives the job up (e.g. no restarts left while below minWorkers). */
+    record Abort(String message) implements Command {}
+
     private record Listed(Set<ActorRef<Protocol.ToWorker>> agents) implements Command {}
 
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
@@ -67,8 +69,6 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     /** Steps of look-ahead for a stop request: ranks are within a step of each other, reports lag. */
     static final int STOP_MARGIN = 4;
 
-    /** Steps whose progress is kept while waiting for the slowest rank's report. */
-    static final int PENDING_STEPS = 1024;
 
     private record Worker(String id, String dataPlane, ActorRef<Protocol.ToWorker> agent, Address address) {}
 
@@ -93,10 +93,10 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private long finalStep;
     private boolean stopping;
     private long maxStepSeen;
-    private final TreeMap<Long, Map<Integer, Progress>> progress = new TreeMap<>();
     private final Map<Long, Map<Integer, JsonNode>> shards = new HashMap<>();
     private final Map<Integer, Long> finished = new HashMap<>();
-    private int[] slowStreak = new int[0];
+    private StepProgress steps;
+    private CompletableFuture<?> commits = CompletableFuture.completedFuture(null);
 
     static Behavior<Command> create(CoordinatorSettings settings, RunLog log, AtomicLong generations,
             CompletableFuture<JobOutcome> outcome, Optional<CheckpointInfo> latest) {
@@ -142,6 +142,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
                 .onMessage(Protocol.Failure.class, this::onFailure)
                 .onMessage(Protocol.Finished.class, this::onFinished)
                 .onMessage(RequestStop.class, this::onStop)
+                .onMessage(Abort.class, this::onAbort)
                 .build();
     }
 
@@ -279,8 +280,10 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         if (msg.token() == deadlineToken && !running && !done()) {
             settling = false;
             if (!tryStart(true)) {
-                getContext().getLog().info("rendezvous: {} of at least {} workers registered; still waiting",
-                        registered.size(), settings.minWorkers());
+                getContext().getLog().info("rendezvous: {} workers registered of {} desired ({} minimum after a"
+                        + " failure); still waiting", registered.size(), settings.desiredWorkers(), settings.minWorkers());
+                log.event("rendezvous-waiting", "registered", registered.size(), "desiredWorkers",
+                        settings.desiredWorkers(), "minWorkers", settings.minWorkers());
                 armDeadline();
             }
         }
@@ -295,7 +298,6 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         running = false;
         waitReason = reason;
         ranks = List.of();
-        progress.clear();
         shards.clear();
         finished.clear();
         getContext().getLog().info("generation {} ended: {}", generation, reason);
@@ -313,7 +315,9 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             return false;
         }
         int present = registered.size();
-        if (present >= settings.desiredWorkers() || (deadlinePassed && present >= settings.minWorkers())) {
+        // The first gang waits for every desired worker; after a failure, minWorkers is enough past the deadline.
+        boolean shrinkAllowed = deadlinePassed && generations.get() > 0;
+        if (present >= settings.desiredWorkers() || (shrinkAllowed && present >= settings.minWorkers())) {
             startGeneration(Math.min(present, settings.maxWorkers()), waitReason);
             return true;
         }
@@ -326,7 +330,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         ranks = List.copyOf(new ArrayList<>(registered.values()).subList(0, size));
         running = true;
         growPending = registered.size() > size && size < settings.maxWorkers();
-        slowStreak = new int[size];
+        steps = new StepProgress(generation, ranks.stream().map(Worker::id).toList(), settings.straggler(), log);
         long restoreStep = latest.map(CheckpointInfo::step).orElse(-1L);
         String restoreFrom = latest.map(settings.checkpoints()::describe).orElse(null);
         log.event("generation-started", "generation", generation, "worldSize", size, "restoreStep", restoreStep,
@@ -354,55 +358,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             return this;
         }
         maxStepSeen = Math.max(maxStepSeen, p.step());
-        Map<Integer, Progress> step = progress.computeIfAbsent(p.step(), s -> new HashMap<>());
-        step.put(p.rank(), p);
-        if (step.size() == ranks.size()) {
-            progress.remove(p.step());
-            writeMetrics(p.generation(), p.step(), step);
-        }
-        progress.headMap(maxStepSeen - PENDING_STEPS).clear();   // a rank that never reports must not grow this
+        steps.report(p);
         return this;
-    }
-
-    private void writeMetrics(long generation, long step, Map<Integer, Progress> byRank) {
-        double weighted = 0;
-        long samples = 0;
-        double slowest = 0;
-        double[] millis = new double[ranks.size()];
-        for (Progress p : byRank.values()) {
-            weighted += p.loss() * p.samples();
-            samples += p.samples();
-            slowest = Math.max(slowest, p.stepMillis());
-            millis[p.rank()] = p.stepMillis();
-        }
-        double loss = samples == 0 ? byRank.values().stream().mapToDouble(Progress::loss).average().orElse(0) : weighted / samples;
-        double perSecond = slowest > 0 ? samples / (slowest / 1000.0) : 0;
-        log.metric("step", step, "generation", generation, "loss", loss, "samplesPerSecond", perSecond,
-                "samples", samples, "ranks", ranks.size());
-        for (int rank = 0; rank < millis.length && millis.length > 1; rank++) {
-            double median = medianOfOthers(millis, rank);
-            if (settings.straggler().slow(millis[rank], median)) {
-                if (++slowStreak[rank] == settings.straggler().consecutiveSteps()) {
-                    log.event("straggler", "generation", generation, "rank", rank, "workerId", ranks.get(rank).id(),
-                            "step", step, "stepMillis", millis[rank], "median", median);
-                }
-            } else {
-                slowStreak[rank] = 0;
-            }
-        }
-    }
-
-    /** The median step time of the ranks other than {@code rank} (so one slow rank of two still shows). */
-    static double medianOfOthers(double[] millis, int rank) {
-        double[] others = new double[millis.length - 1];
-        for (int i = 0, j = 0; i < millis.length; i++) {
-            if (i != rank) {
-                others[j++] = millis[i];
-            }
-        }
-        Arrays.sort(others);
-        int n = others.length;
-        return n % 2 == 1 ? others[n / 2] : (others[n / 2 - 1] + others[n / 2]) / 2;
     }
 
     private Behavior<Command> onShard(Protocol.Shard msg) {
@@ -417,13 +374,16 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             long generation = msg.generation();
             long at = msg.step();
             CheckpointCommitter committer = settings.checkpoints();
-            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // One commit at a time, in step order: the store's manifest/latest/retention are not concurrent.
+            CompletableFuture<CheckpointInfo> commit = commits.handle((ignored, error) -> null).thenApplyAsync(ignored -> {
                 try {
                     return committer.commit(at, receipts);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }, blocking), (info, error) -> new CommitDone(generation, at, info, error));
+            }, blocking);
+            commits = commit;
+            getContext().pipeToSelf(commit, (info, error) -> new CommitDone(generation, at, info, error));
         }
         return this;
     }
@@ -503,7 +463,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         }
         stopping = true;
         if (running) {
-            finalStep = Math.min(settings.totalSteps(), maxStepSeen + STOP_MARGIN);
+            long restored = latest.map(CheckpointInfo::step).orElse(0L);
+            finalStep = Math.min(settings.totalSteps(), Math.max(maxStepSeen, restored) + STOP_MARGIN);
             log.event("stop-requested", "generation", generations.get(), "stopStep", finalStep);
             for (Worker w : ranks) {
                 w.agent().tell(new Protocol.StopAt(generations.get(), finalStep));
@@ -511,6 +472,16 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             checkFinished();
         } else {
             fail("stopped on request while waiting for workers (" + registered.size() + " registered)");
+        }
+        return this;
+    }
+
+    private Behavior<Command> onAbort(Abort msg) {
+        if (!done()) {
+            if (running) {
+                endGeneration(msg.message());
+            }
+            fail(msg.message());
         }
         return this;
     }

@@ -112,9 +112,7 @@ final class JobCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Loop loop : loops) {
-            loop.node.close();
-        }
+        loops.parallelStream().forEach(loop -> loop.node.close());
         if (coordinator != null) {
             coordinator.close();
         }

@@ -44,8 +44,8 @@ class SettingsTest {
 
     @Test
     void stragglerMedianLeavesTheRankOut() {
-        assertEquals(20.0, JobCoordinator.medianOfOthers(new double[] {20, 120}, 1));
-        assertEquals(25.0, JobCoordinator.medianOfOthers(new double[] {20, 30, 500}, 2));
+        assertEquals(20.0, StepProgress.medianOfOthers(new double[] {20, 120}, 1));
+        assertEquals(25.0, StepProgress.medianOfOthers(new double[] {20, 30, 500}, 2));
         assertTrue(StragglerPolicy.DEFAULT.slow(120, 20));
         assertTrue(!StragglerPolicy.DEFAULT.slow(30, 20));
     }

@@ -117,6 +117,34 @@ final class ClusterRun {
         return process.exitValue();
     }
 
+    /**
+     * Stops the job as Ctrl-C does (SIGTERM to the launcher): every rank stops at one step and the checkpoint
+     * of that step is committed. Returns that step, checked against the metrics.
+     */
+    long stopGracefully() throws Exception {
+        process.destroy();
+        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            fail("the job did not stop within 180 s of SIGTERM:\n" + output());
+        }
+        dev.spindle.checkpoint.CheckpointStore store =
+                dev.spindle.checkpoint.CheckpointStore.open(runDir.resolve("checkpoints"), 10);
+        long last = store.latest().orElseThrow().step();
+        assertTrue(store.verify().stream().allMatch(r -> r.valid()), "every kept checkpoint verifies");
+        long metrics = 0;
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
+            try {
+                metrics = Math.max(metrics, JSON.readTree(line).path("step").asLong());
+            } catch (IOException cutShort) {
+                // a line cut short: ignore
+            }
+        }
+        assertEquals(metrics, last, "the stop checkpoints the last step trained:\n" + output());
+        assertTrue(output().contains("stopped at step " + last), output());
+        return last;
+    }
+
     String output() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "(no output)";
     }
@@ -179,14 +207,23 @@ final class ClusterRun {
      * coordinator in the run's {@code cluster.json} and proves membership with the run's secret.
      */
     Process joinWorker(Path job, String workerId, Path secretFile, Path tlsDir) throws Exception {
+        return joinWorker(job, workerId, secretFile, tlsDir, List.of());
+    }
+
+    /** {@link #joinWorker(Path, String, Path, Path)} with JVM options and more worker options. */
+    Process joinWorker(Path job, String workerId, Path secretFile, Path tlsDir, List<String> jvmOptions,
+            String... more) throws Exception {
         JsonNode cluster = JSON.readTree(runDir.resolve("cluster.json").toFile());
-        Process worker = dev.spindle.launcher.local.JavaProcess.builder("dev.spindle.cluster.worker.WorkerMain")
+        var builder = dev.spindle.launcher.local.JavaProcess.builder("dev.spindle.cluster.worker.WorkerMain");
+        jvmOptions.forEach(builder::jvmOption);
+        Process worker = builder
                 .threads(1)
                 .environment("SPINDLE_SAMPLE_TRACE", traceDir.toString())
                 .args("--worker-id", workerId, "--coordinator", cluster.path("coordinator").asText(),
                         "--job", runDir.resolve("job.yaml").toString(), "--base-dir", job.getParent().toString(),
                         "--run-dir", runDir.toString(), "--secret-file", secretFile.toString(),
                         "--tls-dir", (tlsDir != null ? tlsDir : runDir.resolve(cluster.path("tlsDir").asText())).toString())
+                .args(more)
                 .build().start();
         worker.getOutputStream().close();
         new Thread(() -> drain(worker, dir.resolve(workerId + ".log")), workerId + "-output").start();
@@ -210,6 +247,12 @@ final class ClusterRun {
         } catch (IOException | InterruptedException ignored) {
             // the process ended
         }
+    }
+
+    /** What a worker started by {@link #joinWorker} wrote to its stderr. */
+    String workerLog(String workerId) throws IOException {
+        Path file = dir.resolve(workerId + ".log");
+        return Files.exists(file) ? Files.readString(file) : "(no output)";
     }
 
     static void kill9(long pid) throws Exception {

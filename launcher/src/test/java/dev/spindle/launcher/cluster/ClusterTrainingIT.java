@@ -11,6 +11,7 @@ import dev.spindle.cluster.dataplane.DataPlaneListener;
 import dev.spindle.cluster.dataplane.PeerAddress;
 import dev.spindle.cluster.security.JobSecret;
 import dev.spindle.cluster.security.TlsMaterial;
+import dev.spindle.data.storage.FaultyProxy;
 import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterTrainingIT {
 
     private static final long STEPS = 120;
+    /** Steps of a job the test ends itself, with a graceful stop, once it has seen what it came for. */
+    private static final long OPEN_ENDED = 100_000;
 
     @TempDir
     Path dir;
@@ -66,20 +69,22 @@ class ClusterTrainingIT {
 
     @Test
     void aWorkerThatJoinsLaterGrowsTheJobAtTheNextCheckpoint() throws Exception {
-        Path job = ClusterRun.job(dir, STEPS, 10, """
+        Path job = ClusterRun.job(dir, OPEN_ENDED, 10, """
                 parallelism: {data: 2}
                 elastic: {minWorkers: 2, maxWorkers: 3}""");
         ClusterRun run = new ClusterRun(dir, "grow").start(job);
         run.awaitEvent("checkpoint-committed", e -> true, 180);
         Process extra = run.joinWorker(job, "extra", run.runDir.resolve("job.secret"), null);
+        JsonNode grown = run.awaitEvent("generation-started", e -> e.path("worldSize").asInt() == 3, 240);
+        run.awaitEvent("checkpoint-committed", e -> e.path("generation").asLong() == grown.path("generation").asLong(),
+                120);
 
-        assertEquals(0, run.await(300), run.output());
-        assertTrue(extra.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the extra worker ends with the job");
-        assertEquals(0, extra.exitValue(), "the extra worker finishes with the job");
-        assertFinished(run);
-        JsonNode grown = run.awaitEvent("generation-started", e -> e.path("generation").asLong() >= 2, 1);
-        assertEquals(3, grown.path("worldSize").asInt(), "the job grows to three ranks: " + grown);
-        run.assertExactlyOnce(STEPS);
+        long last = run.stopGracefully();
+        assertTrue(extra.waitFor(60, java.util.concurrent.TimeUnit.SECONDS),
+                "the extra worker ends with the job:\n" + run.workerLog("extra"));
+        assertEquals(0, extra.exitValue(), "the extra worker finishes with the job:\n" + run.workerLog("extra"));
+        assertTrue(grown.path("restoreStep").asLong() >= 10, "the grown generation restores a checkpoint: " + grown);
+        run.assertExactlyOnce(last);
     }
 
     @Test
@@ -112,9 +117,58 @@ class ClusterTrainingIT {
         run.assertExactlyOnce(STEPS);
     }
 
+    @Test
+    void aPartitionedWorkerIsDownedAndStopsWhileTheJobGoesOn() throws Exception {
+        Path job = ClusterRun.job(dir, OPEN_ENDED, 10, """
+                parallelism: {data: 2}
+                elastic: {minWorkers: 2, maxWorkers: 3}""");
+        ClusterRun run = new ClusterRun(dir, "partition").start(job);
+        run.awaitEvent("checkpoint-committed", e -> true, 180);
+        int arteryPort = freePort();
+        int dataPort = freePort();
+        // Every connection into the third worker, control and data plane, goes through a proxy the test cuts.
+        try (FaultyProxy artery = new FaultyProxy("127.0.0.1", arteryPort);
+                FaultyProxy data = new FaultyProxy("127.0.0.1", dataPort)) {
+            String advertised = artery.endpoint().substring(artery.endpoint().lastIndexOf(':') + 1);
+            Process cutOff = run.joinWorker(job, "cut-off", run.runDir.resolve("job.secret"), null,
+                    List.of("-Dpekko.remote.artery.canonical.port=" + advertised,
+                            "-Dpekko.remote.artery.bind.port=" + arteryPort),
+                    "--port", Integer.toString(arteryPort), "--data-port", Integer.toString(dataPort),
+                    "--advertise-data", data.endpoint());
+            JsonNode grown = run.awaitEvent("generation-started", e -> e.path("worldSize").asInt() == 3, 240);
+            long generation = grown.path("generation").asLong();
+            run.awaitEvent("checkpoint-committed", e -> e.path("generation").asLong() == generation, 120);
+            artery.cut();
+            data.cut();
+
+            assertTrue(cutOff.waitFor(180, java.util.concurrent.TimeUnit.SECONDS),
+                    "the cut-off worker stops:\n" + run.workerLog("cut-off"));
+            assertEquals(3, cutOff.exitValue(), "it stops because it learned it was downed:\n"
+                    + run.workerLog("cut-off"));
+            JsonNode regrouped = run.awaitEvent("generation-started", e -> e.path("generation").asLong() > generation
+                    && e.path("worldSize").asInt() == 2, 120);
+            run.awaitEvent("checkpoint-committed",
+                    e -> e.path("generation").asLong() == regrouped.path("generation").asLong(), 120);
+            long last = run.stopGracefully();
+            assertTrue(run.events().stream().anyMatch(e -> e.path("event").asText().equals("member-downed")
+                    && e.path("address").asText().endsWith(":" + advertised)), "the coordinator downed it");
+            run.assertExactlyOnce(last);
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
     private static void assertFinished(ClusterRun run) throws Exception {
+        assertFinished(run, STEPS);
+    }
+
+    private static void assertFinished(ClusterRun run, long steps) throws Exception {
         CheckpointStore store = CheckpointStore.open(run.runDir.resolve("checkpoints"), 10);
-        assertEquals(STEPS, store.latest().orElseThrow().step(), "the final checkpoint is the last step");
+        assertEquals(steps, store.latest().orElseThrow().step(), "the final checkpoint is the last step");
         assertTrue(store.verify().stream().allMatch(r -> r.valid()), "every kept checkpoint verifies");
         List<JsonNode> events = run.events();
         assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("job-finished")),

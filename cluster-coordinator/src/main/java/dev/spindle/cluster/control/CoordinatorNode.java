@@ -48,6 +48,7 @@ public final class CoordinatorNode implements AutoCloseable {
     private final AtomicLong generations;
     private final RunLog log;
     private final String seedAddress;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private CoordinatorNode(ActorSystem<Void> system, ActorRef<JobCoordinator.Command> coordinator,
             CompletableFuture<JobOutcome> outcome, AtomicLong generations, RunLog log) {
@@ -146,6 +147,9 @@ public final class CoordinatorNode implements AutoCloseable {
     /** Stops the node (the outcome, if still open, fails); safe to call twice. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (!outcome.isDone()) {
             outcome.complete(new JobOutcome(false, -1, "the coordinator was closed before the job ended", generations.get()));
         } else {

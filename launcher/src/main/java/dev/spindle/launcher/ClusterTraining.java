@@ -110,14 +110,22 @@ final class ClusterTraining {
                         if (exit.requested() || finished.get()) {
                             return;
                         }
-                        coordinator.workerProcessExited(exit.workerId(), exit.exitCode());
+                        boolean replaced = false;
                         if (exit.exitCode() != 0) {
                             try {
-                                holder[0].replace(exit.workerId());
+                                replaced = holder[0].replace(exit.workerId()).isPresent();
                             } catch (IOException | RuntimeException e) {
                                 System.err.println("spindle: could not start a replacement for " + exit.workerId()
                                         + ": " + e.getMessage());
                             }
+                        }
+                        coordinator.workerProcessExited(exit.workerId(), exit.exitCode(), replaced);
+                        int left = holder[0].running().size();
+                        if (!replaced && left < minWorkers) {
+                            coordinator.abort("worker " + exit.workerId() + " exited with code " + exit.exitCode()
+                                    + " and no restart is left (spec.elastic.maxRestarts " + elastic.maxRestarts()
+                                    + "); " + left + " workers remain, fewer than spec.elastic.minWorkers "
+                                    + minWorkers);
                         }
                     })
                     .build()) {

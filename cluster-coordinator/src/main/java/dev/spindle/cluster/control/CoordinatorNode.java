@@ -85,7 +85,9 @@ public final class CoordinatorNode implements AutoCloseable {
                 tls, pekkoOverrides);
         RunLog log = new RunLog(settings.runDir());
         CompletableFuture<JobOutcome> outcome = new CompletableFuture<>();
-        AtomicLong generations = new AtomicLong();
+        // Generations number on across coordinator restarts of one run, so "newer" keeps its meaning in the
+        // run's events and in anything keyed by generation (sample traces, logs).
+        AtomicLong generations = new AtomicLong(log.lastGeneration());
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME, config);
         Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -131,7 +133,16 @@ public final class CoordinatorNode implements AutoCloseable {
 
     /** The launcher saw worker {@code workerId}'s process exit: down that member now, no failure detector wait. */
     public void workerProcessExited(String workerId, int exitCode) {
-        coordinator.tell(new JobCoordinator.ProcessExited(workerId, exitCode));
+        workerProcessExited(workerId, exitCode, true);
+    }
+
+    /**
+     * Like {@link #workerProcessExited(String, int)}; {@code replaced} false says no replacement will come
+     * (restarts used up or not allowed), so the next generation forms with the workers left, down to
+     * {@code minWorkers}, without waiting for the rendezvous timeout.
+     */
+    public void workerProcessExited(String workerId, int exitCode, boolean replaced) {
+        coordinator.tell(new JobCoordinator.ProcessExited(workerId, exitCode, replaced));
     }
 
     /**

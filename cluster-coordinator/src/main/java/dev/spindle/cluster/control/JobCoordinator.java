@@ -49,7 +49,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     /** Graceful stop: every rank stops at one common step, checkpoints, commits. */
     enum RequestStop implements Command { INSTANCE }
 
-    record ProcessExited(String workerId, int exitCode) implements Command {}
+    record ProcessExited(String workerId, int exitCode, boolean replaced) implements Command {}
 
     /** The launcher gives the job up (e.g. no restarts left while below minWorkers). */
     record Abort(String message) implements Command {}
@@ -90,6 +90,10 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private long deadlineToken;
     private String waitReason = "rendezvous";
     private boolean growPending;
+    /** Workers the next gang waits for: the desired world, less the dead ones nobody will replace. */
+    private int desired;
+    /** The generation counter when this coordinator started (a restarted job numbers on). */
+    private long firstGeneration;
     private long finalStep;
     private boolean stopping;
     private long maxStepSeen;
@@ -110,6 +114,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         this.settings = settings;
         this.log = log;
         this.generations = generations;
+        this.firstGeneration = generations.get();
+        this.desired = settings.desiredWorkers();
         this.outcome = outcome;
         this.latest = latest;
         this.timers = timers;
@@ -228,7 +234,11 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
 
     private Behavior<Command> onProcessExited(ProcessExited msg) {
         Worker worker = registered.get(msg.workerId());
-        log.event("worker-exited", "workerId", msg.workerId(), "exitCode", msg.exitCode());
+        log.event("worker-exited", "workerId", msg.workerId(), "exitCode", msg.exitCode(), "replaced", msg.replaced());
+        if (!msg.replaced() && worker != null && desired > settings.minWorkers()) {
+            // No replacement is coming: the next gang needs one worker less (never below minWorkers).
+            desired--;
+        }
         if (worker != null) {
             down(worker.address(), "process exited with code " + msg.exitCode());
             workerGone(worker, "process exited with code " + msg.exitCode());
@@ -281,9 +291,9 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             settling = false;
             if (!tryStart(true)) {
                 getContext().getLog().info("rendezvous: {} workers registered of {} desired ({} minimum after a"
-                        + " failure); still waiting", registered.size(), settings.desiredWorkers(), settings.minWorkers());
+                        + " failure); still waiting", registered.size(), desired, settings.minWorkers());
                 log.event("rendezvous-waiting", "registered", registered.size(), "desiredWorkers",
-                        settings.desiredWorkers(), "minWorkers", settings.minWorkers());
+                        desired, "minWorkers", settings.minWorkers());
                 armDeadline();
             }
         }
@@ -316,8 +326,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         }
         int present = registered.size();
         // The first gang waits for every desired worker; after a failure, minWorkers is enough past the deadline.
-        boolean shrinkAllowed = deadlinePassed && generations.get() > 0;
-        if (present >= settings.desiredWorkers() || (shrinkAllowed && present >= settings.minWorkers())) {
+        boolean shrinkAllowed = deadlinePassed && generations.get() > firstGeneration;
+        if (present >= desired || (shrinkAllowed && present >= settings.minWorkers())) {
             startGeneration(Math.min(present, settings.maxWorkers()), waitReason);
             return true;
         }

@@ -47,6 +47,29 @@ final class RunLog implements AutoCloseable {
         this.metrics = runDir.resolve(METRICS);
     }
 
+    /** The newest generation an earlier coordinator of this run started, from events.jsonl; 0 if none. */
+    long lastGeneration() {
+        if (!Files.exists(events)) {
+            return 0;
+        }
+        long last = 0;
+        try {
+            for (String line : Files.readAllLines(events, java.nio.charset.StandardCharsets.UTF_8)) {
+                try {
+                    var n = JSON.readTree(line);
+                    if (n != null && "generation-started".equals(n.path("event").asText())) {
+                        last = Math.max(last, n.path("generation").asLong());
+                    }
+                } catch (IOException cutShort) {
+                    // a line cut short by a killed coordinator
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + events + ": " + e.getMessage(), e);
+        }
+        return last;
+    }
+
     /** Appends {@code {"time":..., "event": name, fields...}} to events.jsonl. */
     void event(String name, Object... keyValues) {
         Map<String, Object> line = new LinkedHashMap<>();

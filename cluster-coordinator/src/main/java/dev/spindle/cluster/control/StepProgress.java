@@ -47,19 +47,33 @@ final class StepProgress {
     private void complete(long step, Map<Integer, Progress> byRank) {
         double weighted = 0;
         long samples = 0;
+        long tokens = 0;
         double slowest = 0;
         double[] millis = new double[workerIds.size()];
         for (Progress p : byRank.values()) {
             weighted += p.loss() * p.samples();
             samples += p.samples();
+            tokens += p.tokens();
             slowest = Math.max(slowest, p.stepMillis());
             millis[p.rank()] = p.stepMillis();
         }
         double loss = samples == 0 ? byRank.values().stream().mapToDouble(Progress::loss).average().orElse(0)
                 : weighted / samples;
         double perSecond = slowest > 0 ? samples / (slowest / 1000.0) : 0;
-        log.metric("step", step, "generation", generation, "loss", loss, "samplesPerSecond", perSecond,
-                "samples", samples, "ranks", workerIds.size());
+        // The fields and names of a single worker's metrics.jsonl, plus generation, samples and ranks.
+        Progress lead = byRank.get(0);
+        java.util.List<Object> fields = new java.util.ArrayList<>(java.util.List.of("step", step,
+                "generation", generation, "loss", loss));
+        if (lead != null && !Double.isNaN(lead.learningRate())) {
+            fields.addAll(java.util.List.of("lr", lead.learningRate()));
+        }
+        fields.addAll(java.util.List.of("samplesPerSec", round(perSecond),
+                "tokensPerSec", round(slowest > 0 ? tokens / (slowest / 1000.0) : 0), "stepMillis", round(slowest),
+                "samples", samples, "ranks", workerIds.size()));
+        if (lead != null && !Double.isNaN(lead.evalLoss())) {
+            fields.addAll(java.util.List.of("evalLoss", lead.evalLoss()));
+        }
+        log.metric(fields.toArray());
         for (int rank = 0; rank < millis.length && millis.length > 1; rank++) {
             double median = medianOfOthers(millis, rank);
             if (straggler.slow(millis[rank], median)) {
@@ -71,6 +85,10 @@ final class StepProgress {
                 slowStreak[rank] = 0;
             }
         }
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
     }
 
     /** The median step time of the ranks other than {@code rank} (so one slow rank of two still shows). */

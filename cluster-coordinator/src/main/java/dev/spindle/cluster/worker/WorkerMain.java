@@ -4,6 +4,7 @@ import dev.spindle.checkpoint.CheckpointSink;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.ShardReceipt;
 import dev.spindle.cluster.control.Assignment;
+import dev.spindle.cluster.control.JobEndedException;
 import dev.spindle.cluster.control.Progress;
 import dev.spindle.cluster.control.WorkerNode;
 import dev.spindle.cluster.control.WorkerSettings;
@@ -94,13 +95,24 @@ public final class WorkerMain {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return 1;
-            } catch (RuntimeException e) {
-                if (node.downed()) {
-                    LOG.warn("worker {} was removed from the cluster: {}; stopping", workerId, e.getMessage());
-                    return EXIT_DOWNED;
+            } catch (JobEndedException e) {
+                switch (e.reason()) {
+                    case FINISHED -> {
+                        LOG.info("worker {}: {}", workerId, e.getMessage());
+                        return 0;
+                    }
+                    case DOWNED -> {
+                        LOG.warn("worker {} was removed from the cluster ({}); it stops training", workerId,
+                                e.getMessage());
+                        System.err.println("spindle worker " + workerId + ": removed from the job's cluster ("
+                                + e.getMessage() + "); stopping");
+                        return EXIT_DOWNED;
+                    }
+                    default -> {
+                        System.err.println("spindle worker " + workerId + ": " + e.getMessage());
+                        return 1;
+                    }
                 }
-                LOG.info("worker {}: {}", workerId, e.getMessage());
-                return 0;
             }
             long generation = assignment.generation();
             int rank = assignment.rank();
@@ -171,8 +183,9 @@ public final class WorkerMain {
             public void onStep(StepMetrics m) {
                 done.set(m.step());
                 int samples = (int) Math.round(m.samplesPerSec() * m.stepMillis() / 1000.0);
+                long tokens = Math.round(m.tokensPerSec() * m.stepMillis() / 1000.0);
                 node.reportProgress(new Progress(assignment.generation(), assignment.rank(), m.step(), m.loss(),
-                        samples, m.stepMillis()));
+                        samples, m.stepMillis(), m.learningRate(), tokens, m.evalLoss()));
             }
         };
     }

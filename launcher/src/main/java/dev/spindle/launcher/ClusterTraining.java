@@ -131,8 +131,15 @@ final class ClusterTraining {
                     .build()) {
                 holder[0] = processes;
                 processes.start(workers);
-                MetricsFeed feed = new MetricsFeed(runDir.resolve("metrics.jsonl"), options.listeners(),
-                        latest.map(CheckpointInfo::step).orElse(0L));
+                // Output lines carry the worker's id until it has a rank, then "rank r" (it changes by generation).
+                MetricsFeed feed = new MetricsFeed(runDir, options.listeners(),
+                        latest.map(CheckpointInfo::step).orElse(0L), event -> {
+                            if ("assignment".equals(event.path("event").asText())
+                                    && processes.pid(event.path("workerId").asText()).isPresent()) {
+                                processes.relabel(event.path("workerId").asText(),
+                                        "rank " + event.path("rank").asInt());
+                            }
+                        });
                 options.listeners().forEach(l -> l.onStart(latest.map(CheckpointInfo::step).orElse(0L),
                         job.spec().training().steps()));
                 JobOutcome outcome = await(coordinator, processes, options, feed);

@@ -10,48 +10,77 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Follows a {@code metrics.jsonl} that another component appends to (the coordinator of a multi-worker
- * run) and hands each new step to the run's listeners, so the CLI shows a multi-worker run as it shows
- * a single one. Call {@link #poll()} now and then; it reads only complete lines.
+ * Follows JSON-lines files that another component appends to (the coordinator of a multi-worker run):
+ * each new step of {@code metrics.jsonl} goes to the run's listeners, so the CLI shows a multi-worker run
+ * as it shows a single one, and each new line of {@code events.jsonl} to an event consumer. Call
+ * {@link #poll()} now and then; it reads only complete lines.
  */
 final class MetricsFeed {
 
-    private final Path file;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private final Tail metrics;
+    private final Tail events;
     private final List<TrainListener> listeners;
-    private long offset;
+    private final java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onEvent;
     private long lastStep;
 
-    MetricsFeed(Path file, List<TrainListener> listeners, long startStep) {
-        this.file = file;
+    MetricsFeed(Path runDir, List<TrainListener> listeners, long startStep,
+            java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onEvent) {
+        this.metrics = new Tail(runDir.resolve("metrics.jsonl"));
+        this.events = new Tail(runDir.resolve("events.jsonl"));
         this.listeners = List.copyOf(listeners);
         this.lastStep = startStep;
+        this.onEvent = onEvent;
     }
 
-    /** Delivers the steps appended since the last call, in order; a step seen before is skipped. */
+    /** Delivers the steps and events appended since the last call, in order; a step seen before is skipped. */
     void poll() throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        byte[] fresh;
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            if (in.length() < offset) {
-                offset = 0; // rewritten (a resume drops the lines after its checkpoint)
+        for (String line : events.newLines()) {
+            try {
+                onEvent.accept(JSON.readTree(line));
+            } catch (IOException notJson) {
+                // a line cut short by a killed coordinator
             }
-            fresh = new byte[(int) Math.min(Integer.MAX_VALUE, in.length() - offset)];
-            in.seek(offset);
-            in.readFully(fresh);
         }
-        int end = lastNewline(fresh);
-        if (end < 0) {
-            return;
-        }
-        offset += end + 1;
-        for (String line : new String(fresh, 0, end, StandardCharsets.UTF_8).split("\n")) {
+        for (String line : metrics.newLines()) {
             StepMetrics m = MetricsFile.parse(line);
             if (m != null && m.step() > lastStep) {
                 lastStep = m.step();
                 listeners.forEach(l -> l.onStep(m));
             }
+        }
+    }
+
+    /** The complete lines appended to one file since the last call. */
+    private static final class Tail {
+        private final Path file;
+        private long offset;
+
+        Tail(Path file) {
+            this.file = file;
+        }
+
+        List<String> newLines() throws IOException {
+            if (!Files.exists(file)) {
+                return List.of();
+            }
+            byte[] fresh;
+            try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+                if (in.length() < offset) {
+                    offset = 0; // rewritten (a resume drops the lines after its checkpoint)
+                }
+                fresh = new byte[(int) Math.min(Integer.MAX_VALUE, in.length() - offset)];
+                in.seek(offset);
+                in.readFully(fresh);
+            }
+            int end = lastNewline(fresh);
+            if (end < 0) {
+                return List.of();
+            }
+            offset += end + 1;
+            return List.of(new String(fresh, 0, end, StandardCharsets.UTF_8).split("\n"));
         }
     }
 

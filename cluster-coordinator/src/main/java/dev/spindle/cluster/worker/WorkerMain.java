@@ -69,7 +69,8 @@ public final class WorkerMain {
                 String advertised = args.advertiseData() != null ? args.advertiseData() : dataPlane.address().toString();
                 try (WorkerNode node = WorkerNode.join(new WorkerSettings(args.workerId(), args.host(), args.port(),
                         args.coordinator(), secret, args.tlsDirectory(), advertised))) {
-                    return serve(args.workerId(), training, dataPlane, node);
+                    return serve(args.workerId(), training, dataPlane, node,
+                            new RankPidFile(args.runDirectory().resolve("workers")));
                 }
             }
         } catch (Exception e) {
@@ -79,8 +80,8 @@ public final class WorkerMain {
         }
     }
 
-    private static int serve(String workerId, WorkerTraining training, DataPlaneListener dataPlane, WorkerNode node)
-            throws Exception {
+    private static int serve(String workerId, WorkerTraining training, DataPlaneListener dataPlane, WorkerNode node,
+            RankPidFile pidFile) throws Exception {
         AtomicReference<TcpCollectives> current = new AtomicReference<>();
         node.onGenerationEnded(generation -> {
             TcpCollectives mesh = current.get();
@@ -116,6 +117,7 @@ public final class WorkerMain {
             }
             long generation = assignment.generation();
             int rank = assignment.rank();
+            pidFile.rank(rank);
             LOG.info("worker {} is rank {} of {} in generation {} ({})", workerId, rank, assignment.worldSize(),
                     generation, assignment.restoreStep() < 0 ? "from the start"
                             : "from checkpoint step " + assignment.restoreStep());

@@ -101,6 +101,12 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private final Map<Integer, Long> finished = new HashMap<>();
     private StepProgress steps;
     private CompletableFuture<?> commits = CompletableFuture.completedFuture(null);
+    /** Commits submitted whose CommitDone has not been handled yet. */
+    private int commitsInFlight;
+    /** A generation to start once the commits in flight are settled (size, reason), or null. */
+    private Deferred deferred;
+
+    private record Deferred(int size, String reason) {}
 
     static Behavior<Command> create(CoordinatorSettings settings, RunLog log, AtomicLong generations,
             CompletableFuture<JobOutcome> outcome, Optional<CheckpointInfo> latest) {
@@ -335,6 +341,13 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     }
 
     private void startGeneration(int size, String reason) {
+        if (commitsInFlight > 0) {
+            deferred = new Deferred(size, reason);
+            getContext().getLog().info("generation of {} ranks waits for {} checkpoint commit(s) in flight", size,
+                    commitsInFlight);
+            return;
+        }
+        deferred = null;
         long generation = generations.incrementAndGet();
         timers.cancel("rendezvous");
         ranks = List.copyOf(new ArrayList<>(registered.values()).subList(0, size));
@@ -393,12 +406,43 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
                 }
             }, blocking);
             commits = commit;
+            commitsInFlight++;
             getContext().pipeToSelf(commit, (info, error) -> new CommitDone(generation, at, info, error));
         }
         return this;
     }
 
     private Behavior<Command> onCommitDone(CommitDone msg) {
+        commitsInFlight--;
+        try {
+            return commitDone(msg);
+        } finally {
+            startDeferred();
+        }
+    }
+
+    /**
+     * A new generation restores the newest committed checkpoint, so it must not start while a commit of the
+     * generation before is still being written: that commit would land after the new ranks restored an older
+     * step, and they would then find the step they checkpoint already committed.
+     */
+    private void startDeferred() {
+        if (commitsInFlight > 0 || deferred == null) {
+            return;
+        }
+        Deferred start = deferred;
+        deferred = null;
+        if (running || done()) {
+            return;
+        }
+        if (registered.size() >= start.size()) {
+            startGeneration(start.size(), start.reason());
+        } else {
+            waitForWorkers(false);
+        }
+    }
+
+    private Behavior<Command> commitDone(CommitDone msg) {
         if (msg.error() != null) {
             Throwable cause = msg.error() instanceof java.util.concurrent.CompletionException && msg.error().getCause() != null
                     ? msg.error().getCause() : msg.error();

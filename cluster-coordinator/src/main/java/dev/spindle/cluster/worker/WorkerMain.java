@@ -171,8 +171,17 @@ public final class WorkerMain {
     /** Writes this rank's shard and hands its receipt to the coordinator, which commits when all are in. */
     private static CheckpointSink shardSink(CheckpointStore store, WorkerNode node, Assignment assignment) {
         return (parameters, optimizerState, state) -> {
-            ShardReceipt receipt = store.writeShard(assignment.rank(), assignment.worldSize(), parameters,
-                    optimizerState, state);
+            ShardReceipt receipt;
+            try {
+                receipt = store.writeShard(assignment.rank(), assignment.worldSize(), parameters, optimizerState,
+                        state);
+            } catch (java.nio.file.FileAlreadyExistsException committed) {
+                // Another generation committed this step (or a later one) meanwhile: this generation is stale.
+                // Like a failed collective, that ends the generation for this rank, not the worker.
+                throw new CollectiveException("checkpoint step " + state.step() + " of generation "
+                        + assignment.generation() + " is already committed or superseded (" + committed.getMessage()
+                        + ")", CollectiveException.NO_PEER, assignment.generation(), committed);
+            }
             node.reportShard(assignment.generation(), receipt);
             return Optional.empty();
         };

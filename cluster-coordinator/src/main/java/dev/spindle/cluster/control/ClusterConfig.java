@@ -36,6 +36,19 @@ final class ClusterConfig {
                 .resolve();
     }
 
+    /** Terminates a node's actor system and waits up to 15 s for it; {@code what} names it in the warning. */
+    static void terminate(org.apache.pekko.actor.typed.ActorSystem<?> system, String what) {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(15, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(ClusterConfig.class).warn("{} did not shut down within 15 s: {}", what,
+                    e.toString());
+        }
+    }
+
     /** "pekko://spindle@host:port" from "host:port", with a clear message for anything else. */
     static String seedUri(String hostPort) {
         if (hostPort == null || !hostPort.matches("[^:\\s/@]+:\\d{1,5}")) {

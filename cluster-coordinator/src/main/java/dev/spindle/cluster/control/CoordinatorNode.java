@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,8 +22,6 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.SingletonActor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's Pekko node (role {@code coordinator}): starts the job cluster as its own seed and runs
@@ -40,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CoordinatorNode implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
 
     private final ActorSystem<Void> system;
     private final ActorRef<JobCoordinator.Command> coordinator;
@@ -167,14 +163,7 @@ public final class CoordinatorNode implements AutoCloseable {
             // Give workers a moment to read their Shutdown before the coordinator's node goes away.
             sleep(JobCoordinator.SHUTDOWN_GRACE);
         }
-        system.terminate();
-        try {
-            system.getWhenTerminated().toCompletableFuture().get(15, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.warn("the coordinator node did not shut down within 15 s: {}", e.toString());
-        }
+        ClusterConfig.terminate(system, "the coordinator node");
         log.close();
     }
 

@@ -153,14 +153,7 @@ public final class WorkerNode implements AutoCloseable {
     @Override
     public void close() {
         inbox.closing = true;
-        system.terminate();
-        try {
-            system.getWhenTerminated().toCompletableFuture().get(15, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.warn("worker {} did not shut down within 15 s: {}", settings.workerId(), e.toString());
-        }
+        ClusterConfig.terminate(system, "worker " + settings.workerId());
     }
 
     /** What the agent hands over to the blocking API; guarded by its own monitor. */

@@ -52,6 +52,31 @@ class ClusterTrainingIT {
     }
 
     @Test
+    void aRestartedLauncherResumesFromTheNewestCommittedCheckpoint() throws Exception {
+        Path job = ClusterRun.job(dir, STEPS, 10, "parallelism: {data: 2}");
+        ClusterRun first = new ClusterRun(dir, "restart").start(job);
+        first.awaitEvent("checkpoint-committed", e -> true, 180);
+        java.util.Collection<Long> workers = first.workerPids().values();
+        ClusterRun.kill9(first.process.pid());
+        first.process.waitFor();
+        // Its workers notice their launcher is gone and exit instead of training on alone.
+        for (long pid : workers) {
+            java.util.Optional<ProcessHandle> worker = ProcessHandle.of(pid);
+            if (worker.isPresent()) {
+                worker.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        long committed = CheckpointStore.open(first.runDir.resolve("checkpoints"), 10).latest().orElseThrow().step();
+
+        ClusterRun second = new ClusterRun(dir, "restart").start(job, "--resume");
+        assertEquals(0, second.await(300), second.output());
+        assertFinished(second);
+        JsonNode resumed = second.awaitEvent("generation-started", e -> e.path("restoreStep").asLong() >= committed, 1);
+        assertTrue(resumed.path("generation").asLong() >= 2, "generations number on across launchers: " + resumed);
+        second.assertExactlyOnce(STEPS);
+    }
+
+    @Test
     void withoutReplacementTheJobShrinksAndReshardsTheData() throws Exception {
         Path job = ClusterRun.job(dir, STEPS, 10, """
                 parallelism: {data: 3}

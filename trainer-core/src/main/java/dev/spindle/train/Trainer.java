@@ -59,6 +59,7 @@ public final class Trainer {
     private final Supplier<BatchSource> evalBatches;
     private final CheckpointSink checkpoints;
     private final DataParallel dataParallel;
+    private final Collectives collectives;
     private final List<TrainListener> listeners;
 
     /**
@@ -106,6 +107,7 @@ public final class Trainer {
         this.batches = Objects.requireNonNull(batches, "batches");
         this.evalBatches = evalBatches;
         this.checkpoints = checkpoints;
+        this.collectives = Objects.requireNonNull(collectives, "collectives");
         this.dataParallel = new DataParallel(collectives, DataParallel.DEFAULT_BUCKET_BYTES);
         this.listeners = List.copyOf(listeners);
     }
@@ -174,7 +176,8 @@ public final class Trainer {
 
     /**
      * Trains from {@code startStep} until {@code stopAt} steps are done or {@code stopRequested}
-     * turns true (checked between steps; the run then checkpoints the last finished step).
+     * turns true (checked between steps; the run then checkpoints the last finished step). With several
+     * ranks, a request seen by any rank before a step stops every rank after that step.
      */
     public TrainResult run(long startStep, long stopAt, BooleanSupplier stopRequested) {
         long end = Math.min(stopAt, settings.totalSteps());
@@ -186,8 +189,10 @@ public final class Trainer {
         long step = startStep;
         boolean stopped = false;
         NDManager root = model.parameters().asMap().values().iterator().next().getManager();
+        long checkpointed = -1;
         while (step < end) {
-            if (stopRequested.getAsBoolean()) {
+            boolean stopWanted = stopRequested.getAsBoolean();
+            if (stopWanted && collectives.worldSize() == 1) {
                 stopped = true;
                 break;
             }
@@ -200,16 +205,33 @@ public final class Trainer {
             }
             StepMetrics done = metrics;
             listeners.forEach(l -> l.onStep(done));
+            // Ranks stop together or not at all: a rank that stopped alone would leave the others waiting in
+            // the next step's all-reduce. They agree after every step whether any of them was asked to stop.
+            boolean stopNow = collectives.worldSize() > 1 && agreeToStop(stopWanted);
             boolean periodic = settings.checkpointEvery() > 0 && step % settings.checkpointEvery() == 0;
-            if (periodic && step < end) {
+            if (periodic && step < end && !stopNow) {
                 lastCheckpoint = checkpoint(step, loss).or(lastCheckpointOf(lastCheckpoint));
+                checkpointed = step;
+            }
+            if (stopNow) {
+                stopped = true;
+                break;
             }
         }
         stopped |= step < settings.totalSteps();
-        if (step > startStep && checkpoints != null) {
+        if (step > startStep && checkpoints != null && step != checkpointed) {
             lastCheckpoint = checkpoint(step, loss).or(lastCheckpointOf(lastCheckpoint));
         }
         return new TrainResult(startStep, step, loss, lastCheckpoint, stopped);
+    }
+
+    /** Whether any rank wants to stop: one all-reduce (MAX) of a flag, so every rank gets the same answer. */
+    private boolean agreeToStop(boolean mine) {
+        java.nio.FloatBuffer flag = java.nio.ByteBuffer.allocateDirect(Float.BYTES)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        flag.put(0, mine ? 1f : 0f);
+        collectives.allReduce(flag, dev.spindle.collective.ReduceOp.MAX);
+        return flag.get(0) > 0f;
     }
 
     private StepMetrics trainStep(NDManager root, long step, long startNanos) {

@@ -200,4 +200,25 @@ class TrainerTest {
             assertEquals("{\"next\":4}", store.load(store.latest().orElseThrow(), manager).state().dataCursor());
         }
     }
+
+    @Test
+    void aStopRightAfterAPeriodicCheckpointDoesNotWriteItTwice() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CheckpointStore store = CheckpointStore.open(dir.resolve("stop-at-checkpoint"), 5);
+            Model model = mlp(manager, 1);
+            List<StepMetrics> seen = new ArrayList<>();
+            Trainer trainer = new Trainer(settings(100, 1, 2), model, new AdamW(manager, 0.9, 0.999, 1e-8, 0),
+                    LrSchedule.constant(0.01), new SyntheticBatches(1, 8, FEATURES, CLASSES, 0), null, store,
+                    Collectives.single(), List.of(new TrainListener() {
+                        @Override
+                        public void onStep(StepMetrics metrics) {
+                            seen.add(metrics);
+                        }
+                    }));
+            TrainResult result = trainer.run(0, Long.MAX_VALUE, () -> seen.size() >= 4);
+            assertEquals(4, result.finalStep());
+            assertEquals(4, result.lastCheckpoint().orElseThrow().step());
+            assertEquals(List.of(2L, 4L), store.list().stream().map(c -> c.step()).toList());
+        }
+    }
 }

@@ -25,7 +25,7 @@ import java.util.List;
  * @param rendezvousTimeout after a failure, how long to wait for {@code desiredWorkers} before continuing with
  *        at least {@code minWorkers} (the first generation waits for all {@code desiredWorkers})
  * @param totalSteps the step the job ends at
- * @param checkpointEvery workers checkpoint every this many steps (and at the last one)
+ * @param checkpointEvery workers checkpoint every this many steps (and at the last one); {@code 0}: only at the last
  * @param checkpoints commits shards and knows the newest checkpoint
  * @param runDir where {@code metrics.jsonl} and {@code events.jsonl} go
  * @param straggler when a rank counts as a straggler
@@ -61,8 +61,8 @@ public record CoordinatorSettings(String jobName, String host, int port, JobSecr
         if (totalSteps < 1) {
             problems.add("totalSteps must be >= 1, got " + totalSteps);
         }
-        if (checkpointEvery < 1) {
-            problems.add("checkpointEvery must be >= 1, got " + checkpointEvery);
+        if (checkpointEvery < 0) {
+            problems.add("checkpointEvery must be >= 0 (0: only the last step), got " + checkpointEvery);
         }
         if (checkpoints == null) {
             problems.add("checkpoints is null");

@@ -499,10 +499,22 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         if (done() || !running || finished.size() != ranks.size()) {
             return false;
         }
-        if (finished.values().stream().anyMatch(step -> step != finalStep)
-                || latest.map(CheckpointInfo::step).orElse(-1L) != finalStep) {
+        long target = finalStep;
+        if (stopping) {
+            // The ranks agree among themselves on the step they stop at (through the data plane), which may be
+            // past the stop step asked for when their reports were behind: take theirs when all say the same.
+            java.util.Set<Long> stoppedAt = new java.util.HashSet<>(finished.values());
+            if (stoppedAt.size() != 1) {
+                return false;
+            }
+            target = stoppedAt.iterator().next();
+        }
+        long at = target;
+        if (finished.values().stream().anyMatch(step -> step != at)
+                || latest.map(CheckpointInfo::step).orElse(-1L) != at) {
             return false;
         }
+        finalStep = at;
         String message = stopping ? "stopped on request at step " + finalStep + " (checkpoint committed)"
                 : "finished " + finalStep + " steps";
         log.event("job-finished", "step", finalStep, "generations", generations.get(), "message", message);

@@ -41,6 +41,7 @@ final class ClusterRun {
     final Path traceDir;
     final Path log;
     Process process;
+    private final Map<Process, String> joined = new java.util.LinkedHashMap<>();
 
     ClusterRun(Path dir, String name) {
         this.dir = dir;
@@ -145,8 +146,33 @@ final class ClusterRun {
         return last;
     }
 
+    /** The launcher's output, then that of every worker started by hand. */
     String output() throws IOException {
-        return Files.exists(log) ? Files.readString(log) : "(no output)";
+        StringBuilder all = new StringBuilder(Files.exists(log) ? Files.readString(log) : "(no output)");
+        for (Process worker : joined.keySet()) {
+            all.append("\n--- worker ").append(joined.get(worker)).append(" (")
+                    .append(worker.isAlive() ? "running" : "exit " + worker.exitValue()).append(")\n")
+                    .append(workerLog(joined.get(worker)));
+        }
+        return all.toString();
+    }
+
+    /** Kills what this run started and is still running: the launcher, its workers, workers started by hand. */
+    void destroy() {
+        List<ProcessHandle> all = new ArrayList<>();
+        if (process != null) {
+            process.descendants().forEach(all::add);
+            all.add(process.toHandle());
+        }
+        joined.keySet().forEach(p -> all.add(p.toHandle()));
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // gone or stuck: the temporary folder's removal will say
+            }
+        }
     }
 
     /** The run's events, in order. */
@@ -186,7 +212,7 @@ final class ClusterRun {
         return null;
     }
 
-    /** The pids of the running workers, by worker id, from the run's pid files. */
+    /** The pids of the running workers, by worker id, from the launcher's pid files ({@code rank-*} left out). */
     Map<String, Long> workerPids() throws IOException {
         Map<String, Long> pids = new TreeMap<>();
         Path workers = runDir.resolve("workers");
@@ -194,7 +220,8 @@ final class ClusterRun {
             return pids;
         }
         try (Stream<Path> files = Files.list(workers)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".pid")).toList()) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".pid")
+                    && !p.getFileName().toString().startsWith("rank-")).toList()) {
                 String name = f.getFileName().toString();
                 pids.put(name.substring(0, name.length() - 4), Long.parseLong(Files.readString(f).strip()));
             }
@@ -226,6 +253,7 @@ final class ClusterRun {
                 .args(more)
                 .build().start();
         worker.getOutputStream().close();
+        joined.put(worker, workerId);
         new Thread(() -> drain(worker, dir.resolve(workerId + ".log")), workerId + "-output").start();
         return worker;
     }

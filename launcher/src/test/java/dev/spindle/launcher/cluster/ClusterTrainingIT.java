@@ -33,10 +33,24 @@ class ClusterTrainingIT {
     @TempDir
     Path dir;
 
+    private final List<ClusterRun> runs = new java.util.ArrayList<>();
+
+    /** Nothing a test started outlives it, whatever its outcome (the temporary folder goes next). */
+    @org.junit.jupiter.api.AfterEach
+    void stopEverything() {
+        runs.forEach(ClusterRun::destroy);
+    }
+
+    private ClusterRun run(String name) {
+        ClusterRun run = new ClusterRun(dir, name);
+        runs.add(run);
+        return run;
+    }
+
     @Test
     void aWorkerKilledAfterTheFirstCommitIsReplacedAndTheJobFinishes() throws Exception {
         Path job = ClusterRun.job(dir, STEPS, 10, "parallelism: {data: 4}");
-        ClusterRun run = new ClusterRun(dir, "replace").start(job);
+        ClusterRun run = run("replace").start(job);
         run.awaitEvent("checkpoint-committed", e -> true, 180);
         Map<String, Long> pids = run.workerPids();
         assertEquals(4, pids.size(), "pid files " + pids);
@@ -54,7 +68,7 @@ class ClusterTrainingIT {
     @Test
     void aRestartedLauncherResumesFromTheNewestCommittedCheckpoint() throws Exception {
         Path job = ClusterRun.job(dir, STEPS, 10, "parallelism: {data: 2}");
-        ClusterRun first = new ClusterRun(dir, "restart").start(job);
+        ClusterRun first = run("restart").start(job);
         first.awaitEvent("checkpoint-committed", e -> true, 180);
         java.util.Collection<Long> workers = first.workerPids().values();
         ClusterRun.kill9(first.process.pid());
@@ -68,7 +82,7 @@ class ClusterTrainingIT {
         }
         long committed = CheckpointStore.open(first.runDir.resolve("checkpoints"), 10).latest().orElseThrow().step();
 
-        ClusterRun second = new ClusterRun(dir, "restart").start(job, "--resume");
+        ClusterRun second = run("restart").start(job, "--resume");
         assertEquals(0, second.await(300), second.output());
         assertFinished(second);
         JsonNode resumed = second.awaitEvent("generation-started", e -> e.path("restoreStep").asLong() >= committed, 1);
@@ -81,7 +95,7 @@ class ClusterTrainingIT {
         Path job = ClusterRun.job(dir, STEPS, 10, """
                 parallelism: {data: 3}
                 elastic: {minWorkers: 2, maxWorkers: 3, maxRestarts: 0}""");
-        ClusterRun run = new ClusterRun(dir, "shrink").start(job);
+        ClusterRun run = run("shrink").start(job);
         run.awaitEvent("checkpoint-committed", e -> true, 180);
         ClusterRun.kill9(run.workerPids().values().iterator().next());
 
@@ -97,7 +111,7 @@ class ClusterTrainingIT {
         Path job = ClusterRun.job(dir, OPEN_ENDED, 10, """
                 parallelism: {data: 2}
                 elastic: {minWorkers: 2, maxWorkers: 3}""");
-        ClusterRun run = new ClusterRun(dir, "grow").start(job);
+        ClusterRun run = run("grow").start(job);
         run.awaitEvent("checkpoint-committed", e -> true, 180);
         Process extra = run.joinWorker(job, "extra", run.runDir.resolve("job.secret"), null);
         JsonNode grown = run.awaitEvent("generation-started", e -> e.path("worldSize").asInt() == 3, 240);
@@ -115,7 +129,7 @@ class ClusterTrainingIT {
     @Test
     void aWorkerWithAnotherJobsSecretCanNotJoin() throws Exception {
         Path job = ClusterRun.job(dir, STEPS, 10, "parallelism: {data: 2}");
-        ClusterRun run = new ClusterRun(dir, "intruder").start(job);
+        ClusterRun run = run("intruder").start(job);
         run.awaitEvent("checkpoint-committed", e -> true, 180);
         // Another job's secret, and the TLS material made from it: all an outsider can have.
         JobSecret other = JobSecret.generate();
@@ -147,7 +161,7 @@ class ClusterTrainingIT {
         Path job = ClusterRun.job(dir, OPEN_ENDED, 10, """
                 parallelism: {data: 2}
                 elastic: {minWorkers: 2, maxWorkers: 3}""");
-        ClusterRun run = new ClusterRun(dir, "partition").start(job);
+        ClusterRun run = run("partition").start(job);
         run.awaitEvent("checkpoint-committed", e -> true, 180);
         int arteryPort = freePort();
         int dataPort = freePort();

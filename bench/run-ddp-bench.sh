@@ -95,6 +95,9 @@ measure_spindle() {
   run_no=$((run_no + 1))
   run_dir=$scratch/run-$model-$run_no
   log=$scratch/spindle-$model-$run_no.log
+  # checkpoint.everySteps: the bench jobs say 0 (no checkpoints), which the single-process path accepts
+  # but --workers refuses ("CoordinatorSettings: checkpointEvery must be >= 1, got 0"); a period longer
+  # than the run leaves only the final checkpoint, written after the last timed step.
   if ! "$spindle_cmd" train "bench/jobs/$model.yaml" --workers "$workers" --run-dir "$run_dir" \
       --set "spec.data.uri=$uri" --set "spec.training.steps=$((warmup + steps + 1))" \
       --set "spec.training.threads=$threads" --set spec.checkpoint.everySteps=1000000 \

@@ -88,13 +88,13 @@ field() {
   sed -E "s/.*\"$2\": ?([0-9.]+).*/\1/" <<<"$1"
 }
 
-run_no=0
+run_no=0  # numbers each measurement's files; incremented by the caller (the measure_* run in $(...) subshells)
 # One Spindle measurement: prints the JSON line of spindle_runlog.py throughput.
 measure_spindle() {
   local model=$1 warmup=$2 steps=$3 run_dir log line
-  run_no=$((run_no + 1))
   run_dir=$scratch/run-$model-$run_no
   log=$scratch/spindle-$model-$run_no.log
+  rm -rf "$run_dir"  # a reused --scratch must not hand this run an old checkpoint
   # checkpoint.everySteps: the bench jobs say 0 (no checkpoints), which the single-process path accepts
   # but --workers refuses ("CoordinatorSettings: checkpointEvery must be >= 1, got 0"); a period longer
   # than the run leaves only the final checkpoint, written after the last timed step.
@@ -115,7 +115,6 @@ measure_spindle() {
 measure_ddp() {
   local model=$1 warmup=$2 steps=$3 port pids=() rank failed=0 line
   port=$(free_port)
-  run_no=$((run_no + 1))
   for ((rank = 0; rank < workers; rank++)); do
     MASTER_ADDR=127.0.0.1 MASTER_PORT=$port RANK=$rank WORLD_SIZE=$workers \
       "$python" bench/peer/ddp_bench.py --model "$model" --threads "$threads" --global-batch "$batch" \
@@ -143,6 +142,7 @@ export SPINDLE_SKIP_BUILD=1
 
 rows=()
 details=()
+notes=()
 for model in $models; do
   if [[ $model == mlp ]]; then warmup=$mlp_warmup; steps=$mlp_steps; batch=256
   else warmup=$gpt_warmup; steps=$gpt_steps; batch=32; fi
@@ -161,10 +161,15 @@ for model in $models; do
   for ((r = 0; r < repeat; r++)); do
     order=(spindle ddp); ((r % 2 == 1)) && order=(ddp spindle)
     for impl in "${order[@]}"; do
+      run_no=$((run_no + 1))
       if [[ $impl == spindle ]]; then
         line=$(measure_spindle "$model" "$warmup" "$steps")
         sp+=("$(field "$line" samplesPerSecond)"); rep+=("$(field "$line" reportedSamplesPerSecond)")
         details+=("$model spindle: $line")
+        gen=$(field "$line" generation)
+        if [[ $gen != 1 ]]; then  # the job regrouped mid-run (no kill here): say so next to the numbers
+          notes+=("$model: Spindle run $scratch/run-$model-$run_no went through $gen generations without any kill (see its events.jsonl); its steps were measured in the longest generation")
+        fi
       else
         line=$(measure_ddp "$model" "$warmup" "$steps")
         dd+=("$(field "$line" samplesPerSecond)")
@@ -192,6 +197,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "|---|---:|---:|---:|---:|---:|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
+  if ((${#notes[@]})); then printf 'Note: %s\n\n' "${notes[@]}"; fi
   echo "Raw lines:"
   echo
   printf '    %s\n' "${details[@]}"

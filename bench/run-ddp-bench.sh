@@ -188,7 +188,10 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo
   echo "$(date -u +'%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $cpu, $(nproc) cores,"
   echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $workers ranks x $threads thread(s); repeat=$repeat;"
-  echo "mlp ${mlp_warmup}+${mlp_steps} steps, gpt ${gpt_warmup}+${gpt_steps} steps (warm-up + timed)."
+  lengths=()
+  [[ " $models " == *" mlp "* ]] && lengths+=("mlp ${mlp_warmup}+${mlp_steps}")
+  [[ " $models " == *" gpt "* ]] && lengths+=("gpt ${gpt_warmup}+${gpt_steps}")
+  echo "steps (warm-up + timed): $(IFS=,; echo "${lengths[*]}" | sed 's/,/, /g')."
   echo
   echo "samples/s = global batch / median step period after warm-up (Spindle: consecutive metrics.jsonl time stamps;"
   echo "DDP: consecutive step ends on rank 0). \"reported\" = median of metrics.jsonl samplesPerSecond. Cells: median of the repeats."

@@ -16,7 +16,7 @@
 # Throughput = global batch / median step period after warm-up, for both. Spindle's step period is the
 # difference of consecutive metrics.jsonl "time" stamps (written by the coordinator when every rank has
 # reported the step); DDP's is the difference of consecutive step-end times on rank 0. The Spindle
-# column "reported" is the median of metrics.jsonl's own samplesPerSecond field, for reference.
+# column "reported" is the median of metrics.jsonl's own samplesPerSec field, for reference.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -95,12 +95,10 @@ measure_spindle() {
   run_dir=$scratch/run-$model-$run_no
   log=$scratch/spindle-$model-$run_no.log
   rm -rf "$run_dir"  # a reused --scratch must not hand this run an old checkpoint
-  # checkpoint.everySteps: the bench jobs say 0 (no checkpoints), which the single-process path accepts
-  # but --workers refuses ("CoordinatorSettings: checkpointEvery must be >= 1, got 0"); a period longer
-  # than the run leaves only the final checkpoint, written after the last timed step.
+  # checkpoint.everySteps 0 (the bench jobs' setting): only the final checkpoint, after the last timed step.
   if ! "$spindle_cmd" train "bench/jobs/$model.yaml" --workers "$workers" --run-dir "$run_dir" \
       --set "spec.data.uri=$uri" --set "spec.training.steps=$((warmup + steps + 1))" \
-      --set "spec.training.threads=$threads" --set spec.checkpoint.everySteps=1000000 \
+      --set "spec.training.threads=$threads" --set spec.checkpoint.everySteps=0 \
       --sample-tokens 0 > "$log" 2>&1; then
     echo "run-ddp-bench: spindle train ($model, $workers workers) failed; its output ($log):" >&2
     tail -40 "$log" >&2
@@ -194,7 +192,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "steps (warm-up + timed): $(IFS=,; echo "${lengths[*]}" | sed 's/,/, /g')."
   echo
   echo "samples/s = global batch / median step period after warm-up (Spindle: consecutive metrics.jsonl time stamps;"
-  echo "DDP: consecutive step ends on rank 0). \"reported\" = median of metrics.jsonl samplesPerSecond. Cells: median of the repeats."
+  echo "DDP: consecutive step ends on rank 0). \"reported\" = median of metrics.jsonl samplesPerSec. Cells: median of the repeats."
   echo
   echo "| model | global batch | Spindle samples/s | Spindle reported | DDP samples/s | Spindle / DDP | Spindle runs | DDP runs |"
   echo "|---|---:|---:|---:|---:|---:|---|---|"

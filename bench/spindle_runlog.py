@@ -7,7 +7,7 @@ bench/run-recovery-bench.sh. Prints one JSON line.
       "time" stamps of consecutive metrics lines (the coordinator writes a line once every rank has
       reported that step), so it covers everything a rank does between steps: data, forward, backward,
       all-reduce, optimizer, reporting. The first W steps are dropped. samplesPerSecond is
-      samples / median period; reportedSamplesPerSecond is the median of the lines' own samplesPerSecond
+      samples / median period; reportedSamplesPerSecond is the median of the lines' own samplesPerSec
       field (samples / the slowest rank's stepMillis), which leaves out whatever happens between steps.
 
   spindle_runlog.py recovery RUN_DIR --kill-time EPOCH_SECONDS --generation G
@@ -66,7 +66,7 @@ def throughput(args):
         raise SystemExit("spindle_runlog: only %d timed step periods after %d warm-up steps; run more steps"
                          % (len(timed), args.warmup))
     samples = int(statistics.median(m["samples"] for m in steps))
-    reported = [m["samplesPerSecond"] for m in steps[args.warmup + 1:]]
+    reported = [m["samplesPerSec"] for m in steps[args.warmup + 1:]]
     median = statistics.median(timed)
     print(json.dumps({
         "impl": "spindle", "generation": gen, "ranks": steps[-1].get("ranks"), "globalBatch": samples,

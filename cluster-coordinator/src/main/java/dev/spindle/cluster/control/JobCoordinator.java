@@ -60,6 +60,11 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
 
     private record Reachability(ClusterEvent.ReachabilityEvent event) implements Command {}
 
+    /** Time to confirm that a member is still unreachable before it is downed. */
+    static final Duration UNREACHABLE_CONFIRMATION = Duration.ofSeconds(2);
+
+    private record ConfirmUnreachable(Address address) implements Command {}
+
     private record AgentGone(ActorRef<Protocol.ToWorker> agent) implements Command {}
 
     private record RendezvousDeadline(long token) implements Command {}
@@ -145,6 +150,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
                 .onMessage(Protocol.Hello.class, this::onHello)
                 .onMessage(MemberChanged.class, this::onMemberChanged)
                 .onMessage(Reachability.class, this::onReachability)
+                .onMessage(ConfirmUnreachable.class, this::onConfirmUnreachable)
                 .onMessage(AgentGone.class, this::onAgentGone)
                 .onMessage(ProcessExited.class, this::onProcessExited)
                 .onMessage(RendezvousDeadline.class, this::onDeadline)
@@ -226,8 +232,24 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
                 return this;
             }
             log.event("member-unreachable", "address", member.address().toString());
-            down(member.address(), "unreachable");
-            workerGone(byAddress(member.address()), "unreachable");
+            // A member cut off on one side only (it still sends, but hears nothing) reports the others as
+            // unreachable too, until it is downed and removed. Such second-hand reports clear within a gossip
+            // round or two, so a member is downed only if it is still unreachable a moment later.
+            timers.startSingleTimer("unreachable-" + member.address(), new ConfirmUnreachable(member.address()),
+                    UNREACHABLE_CONFIRMATION);
+        } else if (msg.event() instanceof ClusterEvent.ReachableMember reachable) {
+            timers.cancel("unreachable-" + reachable.member().address());
+            log.event("member-reachable", "address", reachable.member().address().toString());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onConfirmUnreachable(ConfirmUnreachable msg) {
+        boolean still = Cluster.get(getContext().getSystem()).state().getUnreachable().stream()
+                .anyMatch(m -> m.address().equals(msg.address()));
+        if (still) {
+            down(msg.address(), "unreachable");
+            workerGone(byAddress(msg.address()), "unreachable");
         }
         return this;
     }

@@ -20,10 +20,13 @@ import java.util.List;
  *
  * <p>All links are non-blocking NIO channels on one selector: in each ring step a rank writes a chunk to
  * its right neighbour while it reads a chunk from its left one, so both directions of every socket carry
- * data at once (with two ranks, both directions of the single socket). A rank stages the whole
- * segment it sends (little-endian, in a direct buffer) and streams it without waiting, while it reduces
- * what arrives in chunks of {@link #CHUNK_BYTES} as each completes, so its own arithmetic never stalls
- * its neighbours. The caller's buffers may be heap or direct views of libtorch memory. Every collective starts with a 16-byte header exchanged with the
+ * data at once (with two ranks, both directions of the single socket). A rank streams the segment it
+ * sends from a direct staging buffer (little-endian) without waiting, while it reduces what arrives in
+ * blocks of {@link #BLOCK_FLOATS} as soon as they are complete, still in cache, so its own arithmetic
+ * never stalls its neighbours. Every segment a ring step sends, except a ring's first, is the one the
+ * previous step received, so a rank writes each result block straight into the next step's staging
+ * buffer as it computes it (partial sums never go back to the caller's buffer): per reduce-scatter step
+ * the caller's memory is read once and written at most once. The caller's buffers may be heap or direct views of libtorch memory. Every collective starts with a 16-byte header exchanged with the
  * neighbours, so ranks that disagree on the collective, the operation or the size fail at once with
  * a message instead of corrupting each other's data. No read or write waits longer than the
  * collective timeout without progress; any failure throws {@link CollectiveException} naming the
@@ -42,8 +45,14 @@ import java.util.List;
  */
 public final class TcpCollectives implements Collectives {
 
-    /** Bytes moved per ring step and link before the received chunk is reduced. */
+    /** Size of the receive buffer a ring step reads into (reduced block by block as it fills), and the broadcast pipeline's chunk. */
     public static final int CHUNK_BYTES = 1 << 20;
+
+    /** Floats reduced at a time, through arrays small enough to stay in cache. */
+    static final int BLOCK_FLOATS = 16 * 1024;
+
+    /** How far ahead of the socket the outgoing segment is staged. */
+    private static final int STAGE_AHEAD_BYTES = 1 << 20;
 
     private static final int HEADER_BYTES = 16;
     private static final int ALL_REDUCE = 1;
@@ -63,12 +72,16 @@ public final class TcpCollectives implements Collectives {
     private final long timeoutNanos;
     /** Holds a whole outgoing ring segment (grown on demand), so sends never wait for reductions. */
     private ByteBuffer sendStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private FloatBuffer sendFloats = sendStage.asFloatBuffer();
+    /** Receives the segment the next ring step sends, as this step produces it (swapped with sendStage). */
+    private ByteBuffer nextStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private FloatBuffer nextFloats = nextStage.asFloatBuffer();
     private final ByteBuffer recvStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private final FloatBuffer recvFloats = recvStage.asFloatBuffer();
     private final ByteBuffer headerOut = ByteBuffer.allocate(HEADER_BYTES);
     private final ByteBuffer headerIn = ByteBuffer.allocate(HEADER_BYTES);
-    private final float[] mine = new float[CHUNK_BYTES / Float.BYTES];
-    private final float[] theirs = new float[CHUNK_BYTES / Float.BYTES];
+    private final float[] mine = new float[BLOCK_FLOATS];
+    private final float[] theirs = new float[BLOCK_FLOATS];
     private FloatBuffer scratch;
     private volatile String aborted;
 
@@ -113,11 +126,8 @@ public final class TcpCollectives implements Collectives {
             return;
         }
         int base = data.position();
-        reduceScatterRing(data, base, length, op);
-        if (op == ReduceOp.AVG) {
-            divide(data, base + segmentStart(length, rank), segmentLength(length, rank));
-        }
-        allGatherRing(data, base, length);
+        reduceScatterRing(data, base, length, op, true);
+        allGatherRing(data, base, length, true);
     }
 
     @Override
@@ -136,12 +146,9 @@ public final class TcpCollectives implements Collectives {
         FloatBuffer work = scratch(length);
         work.put(0, input, input.position(), length);
         if (size > 1) {
-            reduceScatterRing(work, 0, length, op);
+            reduceScatterRing(work, 0, length, op, false);
         }
         int chunk = length / size;
-        if (op == ReduceOp.AVG && size > 1) {
-            divide(work, rank * chunk, chunk);
-        }
         output.put(output.position(), work, rank * chunk, chunk);
     }
 
@@ -155,7 +162,7 @@ public final class TcpCollectives implements Collectives {
         agree(ALL_GATHER, 0, length, "allGather");
         output.put(output.position() + rank * length, input, input.position(), length);
         if (size > 1) {
-            allGatherRing(output, output.position(), length * size);
+            allGatherRing(output, output.position(), length * size, false);
         }
     }
 
@@ -256,41 +263,58 @@ public final class TcpCollectives implements Collectives {
 
     // ---- ring algorithms over buf[base, base + length), split into `size` near-equal segments ----
 
-    /** Afterwards rank r holds segment r reduced over all ranks (the other segments hold partial sums). */
-    private void reduceScatterRing(FloatBuffer buf, int base, int length, ReduceOp op) {
+    /**
+     * Afterwards rank r holds segment r of {@code buf} reduced over all ranks (for AVG also divided by the
+     * group size, in the same pass as its last reduction); the other segments of {@code buf} are left as
+     * they were, since the partial sums travel only through the staging buffers. With {@code forward},
+     * segment r is also left staged for {@link #allGatherRing} to send first.
+     */
+    private void reduceScatterRing(FloatBuffer buf, int base, int length, ReduceOp op, boolean forward) {
+        ensureStages(length);
         for (int step = 0; step < size - 1; step++) {
             int sendSegment = Math.floorMod(rank - step - 1, size);
             int recvSegment = Math.floorMod(rank - step - 2, size);
-            ringStep(buf, base, length, sendSegment, recvSegment, op, "allReduce");
-        }
-    }
-
-    /** Afterwards every rank holds every segment; rank r starts by sending segment r. */
-    private void allGatherRing(FloatBuffer buf, int base, int length) {
-        for (int step = 0; step < size - 1; step++) {
-            int sendSegment = Math.floorMod(rank - step, size);
-            int recvSegment = Math.floorMod(rank - step - 1, size);
-            ringStep(buf, base, length, sendSegment, recvSegment, null, "allGather");
+            boolean last = step == size - 2;
+            ringStep(buf, base, length, sendSegment, recvSegment, op, last && op == ReduceOp.AVG, step > 0,
+                    !last || forward, last, "allReduce");
         }
     }
 
     /**
-     * Streams a whole segment to the right neighbour while receiving one from the left in chunks of
-     * {@link #CHUNK_BYTES}, reducing ({@code op}) or copying ({@code null}) each chunk as soon as it is
-     * complete. The outgoing segment is staged in full first, so sending never waits for this rank's
-     * own reductions: while a chunk is reduced, the socket buffers keep both neighbours' bytes moving.
+     * Afterwards every rank holds every segment; rank r starts by sending segment r, from the staging
+     * buffer if {@code prestaged} (left there by {@link #reduceScatterRing}).
+     */
+    private void allGatherRing(FloatBuffer buf, int base, int length, boolean prestaged) {
+        ensureStages(length);
+        for (int step = 0; step < size - 1; step++) {
+            int sendSegment = Math.floorMod(rank - step, size);
+            int recvSegment = Math.floorMod(rank - step - 1, size);
+            ringStep(buf, base, length, sendSegment, recvSegment, null, false, prestaged || step > 0,
+                    step < size - 2, true, "allGather");
+        }
+    }
+
+    /**
+     * Streams a whole segment to the right neighbour while receiving one from the left, reducing
+     * ({@code op}) or copying ({@code null}) what arrives in blocks of {@link #BLOCK_FLOATS} as soon as
+     * they are complete, while they are still in cache. The outgoing segment is already in the staging
+     * buffer if {@code prestaged}; otherwise it is staged from {@code buf} a piece ahead of the socket, so
+     * staging overlaps the transfer. With {@code forward} the received result is also staged for the next
+     * step (which sends exactly it), with {@code keep} it is stored into {@code buf}. Sending never waits
+     * for this rank's own reductions: while a block is reduced, the socket buffers keep bytes moving.
      */
     private void ringStep(FloatBuffer buf, int base, int length, int sendSegment, int recvSegment, ReduceOp op,
-                          String what) {
+                          boolean divide, boolean prestaged, boolean forward, boolean keep, String what) {
         int sendStart = base + segmentStart(length, sendSegment);
         int sendLength = segmentLength(length, sendSegment);
         int recvStart = base + segmentStart(length, recvSegment);
         int recvLength = segmentLength(length, recvSegment);
-        ByteBuffer out = outgoing(sendLength);
-        out.asFloatBuffer().put(0, buf, sendStart, sendLength);
+        ByteBuffer out = sendStage.clear().limit(prestaged ? sendLength * Float.BYTES : 0);
+        int staged = prestaged ? sendLength : 0; // floats of the outgoing segment in `out`
         int right = right();
         int left = left();
-        int received = 0;
+        int received = 0; // floats of the incoming segment processed
+        int consumed = 0; // bytes of recvStage processed
         recvStage.clear().limit(Math.min(CHUNK_BYTES, recvLength * Float.BYTES));
         long deadline = System.nanoTime() + timeoutNanos;
         int blamed = left;
@@ -298,6 +322,12 @@ public final class TcpCollectives implements Collectives {
             while (true) {
                 checkOpen(what);
                 boolean progress = false;
+                if (staged < sendLength && staged * Float.BYTES - out.position() < STAGE_AHEAD_BYTES) {
+                    int floats = Math.min(STAGE_AHEAD_BYTES / Float.BYTES, sendLength - staged);
+                    sendFloats.put(staged, buf, sendStart + staged, floats);
+                    staged += floats;
+                    out.limit(staged * Float.BYTES);
+                }
                 if (out.hasRemaining()) {
                     blamed = right;
                     progress = links[right].write(out) > 0;
@@ -309,81 +339,118 @@ public final class TcpCollectives implements Collectives {
                         throw new EOFException("rank " + left + " closed the connection");
                     }
                     progress |= n > 0;
-                    if (!recvStage.hasRemaining()) {
-                        int floats = recvStage.limit() / Float.BYTES;
-                        if (op == null) {
-                            buf.put(recvStart + received, recvFloats, 0, floats);
+                    boolean full = !recvStage.hasRemaining();
+                    int floats = (recvStage.position() - consumed) / Float.BYTES;
+                    if (!full) {
+                        floats -= floats % BLOCK_FLOATS;
+                    }
+                    if (floats > 0) {
+                        int from = consumed / Float.BYTES;
+                        if (op != null) {
+                            combine(buf, recvStart + received, from, floats, op, divide, keep,
+                                    forward ? received : -1);
                         } else {
-                            combine(buf, recvStart + received, floats, op);
+                            if (keep) {
+                                buf.put(recvStart + received, recvFloats, from, floats);
+                            }
+                            if (forward) {
+                                nextFloats.put(received, recvFloats, from, floats);
+                            }
                         }
                         received += floats;
+                        consumed += floats * Float.BYTES;
+                    }
+                    if (full) {
+                        consumed = 0;
                         recvStage.clear().limit(Math.min(CHUNK_BYTES, (recvLength - received) * Float.BYTES));
                     }
                 }
-                boolean writing = out.hasRemaining();
+                boolean writing = out.hasRemaining() || staged < sendLength;
                 boolean reading = received < recvLength;
                 if (!writing && !reading) {
-                    return;
+                    break;
                 }
-                if (progress) {
-                    deadline = System.nanoTime() + timeoutNanos;
+                if (progress || (staged < sendLength && staged * Float.BYTES - out.position() < STAGE_AHEAD_BYTES)) {
+                    if (progress) {
+                        deadline = System.nanoTime() + timeoutNanos;
+                    }
                     continue;
                 }
                 blamed = reading ? left : right;
-                awaitReady(right, writing, left, reading, deadline, what, blamed);
+                awaitReady(right, out.hasRemaining(), left, reading, deadline, what, blamed);
             }
         } catch (IOException | java.nio.channels.CancelledKeyException
                  | java.nio.channels.ClosedSelectorException e) {
             throw fail(what, blamed, e instanceof IOException io ? DataPlaneListener.describe(io) : e.toString(), e);
         }
+        if (forward) {
+            ByteBuffer stage = sendStage;
+            FloatBuffer floats = sendFloats;
+            sendStage = nextStage;
+            sendFloats = nextFloats;
+            nextStage = stage;
+            nextFloats = floats;
+        }
     }
 
-    /** The outgoing staging buffer, grown to hold {@code floats}, positioned to send exactly them. */
-    private ByteBuffer outgoing(int floats) {
-        int bytes = floats * Float.BYTES;
+    /** Grows both staging buffers to hold the largest segment of a ring over {@code length} floats. */
+    private void ensureStages(int length) {
+        int bytes = segmentLength(length, size - 1) * Float.BYTES; // the last segment is the largest
         if (sendStage.capacity() < bytes) {
             sendStage = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            sendFloats = sendStage.asFloatBuffer();
         }
-        return sendStage.clear().limit(bytes);
+        if (nextStage.capacity() < bytes) {
+            nextStage = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            nextFloats = nextStage.asFloatBuffer();
+        }
     }
 
-    /** buf[at, at + count) = op(buf, received): bulk copies to arrays, so the loop is a plain (vectorized) array loop. */
-    private void combine(FloatBuffer buf, int at, int count, ReduceOp op) {
+    /**
+     * Reduces recvFloats[from, from + count) with buf[at, at + count) ({@code op}, then divided by the
+     * group size if {@code divide}), storing the result into {@code buf} if {@code keep} and into the next
+     * step's staging buffer at {@code staged} unless that is -1: block by block through two small arrays,
+     * so the data stays in cache and the loops are plain (vectorized) array loops.
+     */
+    private void combine(FloatBuffer buf, int at, int from, int count, ReduceOp op, boolean divide, boolean keep,
+                         int staged) {
         float[] mine = this.mine;
         float[] theirs = this.theirs;
-        buf.get(at, mine, 0, count);
-        recvFloats.get(0, theirs, 0, count);
-        switch (op) {
-            case SUM, AVG -> {
-                for (int i = 0; i < count; i++) {
-                    mine[i] += theirs[i];
-                }
-            }
-            case MAX -> {
-                for (int i = 0; i < count; i++) {
-                    mine[i] = Math.max(mine[i], theirs[i]);
-                }
-            }
-            case MIN -> {
-                for (int i = 0; i < count; i++) {
-                    mine[i] = Math.min(mine[i], theirs[i]);
-                }
-            }
-            default -> throw new IllegalArgumentException("unknown ReduceOp " + op);
-        }
-        buf.put(at, mine, 0, count);
-    }
-
-    private void divide(FloatBuffer buf, int at, int count) {
         float n = size;
-        float[] mine = this.mine;
-        for (int done = 0; done < count; done += mine.length) {
-            int length = Math.min(mine.length, count - done);
+        for (int done = 0; done < count; done += BLOCK_FLOATS) {
+            int length = Math.min(BLOCK_FLOATS, count - done);
             buf.get(at + done, mine, 0, length);
-            for (int i = 0; i < length; i++) {
-                mine[i] /= n;
+            recvFloats.get(from + done, theirs, 0, length);
+            switch (op) {
+                case SUM, AVG -> {
+                    if (divide) {
+                        for (int i = 0; i < length; i++) {
+                            mine[i] = (mine[i] + theirs[i]) / n;
+                        }
+                    } else {
+                        for (int i = 0; i < length; i++) {
+                            mine[i] += theirs[i];
+                        }
+                    }
+                }
+                case MAX -> {
+                    for (int i = 0; i < length; i++) {
+                        mine[i] = Math.max(mine[i], theirs[i]);
+                    }
+                }
+                case MIN -> {
+                    for (int i = 0; i < length; i++) {
+                        mine[i] = Math.min(mine[i], theirs[i]);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown ReduceOp " + op);
             }
-            buf.put(at + done, mine, 0, length);
+            if (keep) {
+                buf.put(at + done, mine, 0, length);
+            }
+            if (staged >= 0) {
+                nextFloats.put(staged + done, mine, 0, length);
+            }
         }
     }
 

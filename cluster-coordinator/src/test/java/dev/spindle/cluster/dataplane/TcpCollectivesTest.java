@@ -176,6 +176,50 @@ class TcpCollectivesTest {
     }
 
     @Test
+    void largeAllReducesFollowTheRingOrderExactlyOnEveryRank() throws Exception {
+        // Segments of several chunks, not a whole number of them, reduced more than once on the same group.
+        int length = 4 * 3 * (TcpCollectives.CHUNK_BYTES / Float.BYTES) + 4099;
+        for (int n : new int[] {2, 3, 4}) {
+            List<TcpCollectives> group = group(n, 1, TIMEOUT);
+            for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.AVG, ReduceOp.SUM}) {
+                List<float[]> actual = onEveryRank(n, r -> () -> {
+                    FloatBuffer data = direct(values(r, length));
+                    group.get(r).allReduce(data, op);
+                    return toArray(data);
+                });
+                float[] expected = ringOrder(n, length, op);
+                for (int r = 0; r < n; r++) {
+                    assertArrayEquals(expected, actual.get(r), n + " ranks, " + op + ", rank " + r);
+                }
+            }
+        }
+    }
+
+    /**
+     * SUM/AVG as the ring computes them: segment s of n near-equal segments starts at rank s + 1 and
+     * travels right, each rank adding its own value to the running sum, ending at rank s (AVG divides then).
+     */
+    private static float[] ringOrder(int n, int length, ReduceOp op) {
+        float[][] inputs = new float[n][];
+        for (int r = 0; r < n; r++) {
+            inputs[r] = values(r, length);
+        }
+        float[] result = new float[length];
+        for (int s = 0; s < n; s++) {
+            int from = (int) ((long) length * s / n);
+            int to = (int) ((long) length * (s + 1) / n);
+            for (int i = from; i < to; i++) {
+                float sum = inputs[(s + 1) % n][i];
+                for (int k = 2; k <= n; k++) {
+                    sum = inputs[(s + k) % n][i] + sum;
+                }
+                result[i] = op == ReduceOp.AVG ? sum / n : sum;
+            }
+        }
+        return result;
+    }
+
+    @Test
     void allReduceWorksOnASliceOfAHeapBuffer() throws Exception {
         List<TcpCollectives> group = group(3, 1, TIMEOUT);
         List<float[]> results = onEveryRank(3, r -> () -> {

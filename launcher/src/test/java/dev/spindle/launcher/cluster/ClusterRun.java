@@ -284,8 +284,10 @@ final class ClusterRun {
     }
 
     static void kill9(long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill -9 " + pid);
+        // SIGKILL, as kill -9 sends it (ProcessHandle needs no kill binary on the machine).
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+        assertTrue(process.destroyForcibly(), "SIGKILL to " + pid);
+        process.onExit().get(30, TimeUnit.SECONDS);
     }
 
     /**

@@ -216,32 +216,32 @@ class DataParallelTest {
 
         @Override
         public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("DataParallel calls only allReduce; DataParallelOverTcpTest covers the real data plane");
         }
 
         @Override
         public void allGather(FloatBuffer input, FloatBuffer output) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("DataParallel calls only allReduce; DataParallelOverTcpTest covers the real data plane");
         }
 
         @Override
         public void broadcast(ByteBuffer data, int root) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("DataParallel calls only allReduce; DataParallelOverTcpTest covers the real data plane");
         }
 
         @Override
         public void send(ByteBuffer data, int peer) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("DataParallel calls only allReduce; DataParallelOverTcpTest covers the real data plane");
         }
 
         @Override
         public void recv(ByteBuffer data, int peer) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("DataParallel calls only allReduce; DataParallelOverTcpTest covers the real data plane");
         }
 
         @Override
         public void barrier() {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("DataParallel calls only allReduce; DataParallelOverTcpTest covers the real data plane");
         }
 
         @Override

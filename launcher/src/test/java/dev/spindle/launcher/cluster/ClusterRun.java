@@ -132,7 +132,11 @@ final class ClusterRun {
         dev.spindle.checkpoint.CheckpointStore store =
                 dev.spindle.checkpoint.CheckpointStore.open(runDir.resolve("checkpoints"), 10);
         long last = store.latest().orElseThrow().step();
-        assertTrue(store.verify().stream().allMatch(r -> r.valid()), "every kept checkpoint verifies");
+        // Shards of a step that a generation wrote but never committed (it ended first) may lie beyond the
+        // stop: without a manifest they are no checkpoint. Everything up to the stop must verify.
+        for (var r : store.verify()) {
+            assertTrue(r.valid() || r.step() > last, "only an uncommitted later step may be invalid: " + r);
+        }
         long metrics = 0;
         for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
             try {

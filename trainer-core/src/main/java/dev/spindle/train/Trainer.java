@@ -60,6 +60,9 @@ public final class Trainer {
     private final CheckpointSink checkpoints;
     private final DataParallel dataParallel;
     private final Collectives collectives;
+    /** One float, reused every step: whether this rank wants to stop, then whether any rank does. */
+    private final java.nio.FloatBuffer stopFlag = java.nio.ByteBuffer.allocateDirect(Float.BYTES)
+            .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
     private final List<TrainListener> listeners;
 
     /**
@@ -227,11 +230,9 @@ public final class Trainer {
 
     /** Whether any rank wants to stop: one all-reduce (MAX) of a flag, so every rank gets the same answer. */
     private boolean agreeToStop(boolean mine) {
-        java.nio.FloatBuffer flag = java.nio.ByteBuffer.allocateDirect(Float.BYTES)
-                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-        flag.put(0, mine ? 1f : 0f);
-        collectives.allReduce(flag, dev.spindle.collective.ReduceOp.MAX);
-        return flag.get(0) > 0f;
+        stopFlag.put(0, mine ? 1f : 0f);
+        collectives.allReduce(stopFlag, dev.spindle.collective.ReduceOp.MAX);
+        return stopFlag.get(0) > 0f;
     }
 
     private StepMetrics trainStep(NDManager root, long step, long startNanos) {

@@ -183,17 +183,7 @@ class TrainerTest {
     void aStopRequestEndsTheRunWithACheckpointOfTheLastStep() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointStore store = CheckpointStore.open(dir.resolve("stop"), 2);
-            Model model = mlp(manager, 1);
-            List<StepMetrics> seen = new ArrayList<>();
-            Trainer trainer = new Trainer(settings(100, 1, 0), model, new AdamW(manager, 0.9, 0.999, 1e-8, 0),
-                    LrSchedule.constant(0.01), new SyntheticBatches(1, 8, FEATURES, CLASSES, 0), null, store,
-                    Collectives.single(), List.of(new TrainListener() {
-                        @Override
-                        public void onStep(StepMetrics metrics) {
-                            seen.add(metrics);
-                        }
-                    }));
-            TrainResult result = trainer.run(0, Long.MAX_VALUE, () -> seen.size() >= 4);
+            TrainResult result = runUntilStopAfter(4, manager, store, 0);
             assertTrue(result.stoppedEarly());
             assertEquals(4, result.finalStep());
             assertEquals(4, store.latest().orElseThrow().step());
@@ -205,20 +195,25 @@ class TrainerTest {
     void aStopRightAfterAPeriodicCheckpointDoesNotWriteItTwice() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointStore store = CheckpointStore.open(dir.resolve("stop-at-checkpoint"), 5);
-            Model model = mlp(manager, 1);
-            List<StepMetrics> seen = new ArrayList<>();
-            Trainer trainer = new Trainer(settings(100, 1, 2), model, new AdamW(manager, 0.9, 0.999, 1e-8, 0),
-                    LrSchedule.constant(0.01), new SyntheticBatches(1, 8, FEATURES, CLASSES, 0), null, store,
-                    Collectives.single(), List.of(new TrainListener() {
-                        @Override
-                        public void onStep(StepMetrics metrics) {
-                            seen.add(metrics);
-                        }
-                    }));
-            TrainResult result = trainer.run(0, Long.MAX_VALUE, () -> seen.size() >= 4);
+            TrainResult result = runUntilStopAfter(4, manager, store, 2);
             assertEquals(4, result.finalStep());
             assertEquals(4, result.lastCheckpoint().orElseThrow().step());
             assertEquals(List.of(2L, 4L), store.list().stream().map(c -> c.step()).toList());
         }
+    }
+
+    /** A 100-step run that a stop request ends after {@code steps} steps. */
+    private TrainResult runUntilStopAfter(int steps, NDManager manager, CheckpointStore store, int checkpointEvery) {
+        List<StepMetrics> seen = new ArrayList<>();
+        Trainer trainer = new Trainer(settings(100, 1, checkpointEvery), mlp(manager, 1),
+                new AdamW(manager, 0.9, 0.999, 1e-8, 0), LrSchedule.constant(0.01),
+                new SyntheticBatches(1, 8, FEATURES, CLASSES, 0), null, store, Collectives.single(),
+                List.of(new TrainListener() {
+                    @Override
+                    public void onStep(StepMetrics metrics) {
+                        seen.add(metrics);
+                    }
+                }));
+        return trainer.run(0, Long.MAX_VALUE, () -> seen.size() >= steps);
     }
 }

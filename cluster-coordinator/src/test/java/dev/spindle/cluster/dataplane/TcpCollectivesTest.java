@@ -66,12 +66,8 @@ class TcpCollectivesTest {
     }
 
     private <T> List<T> onEveryRank(int n, IntFunction<Callable<T>> work) throws Exception {
-        List<Future<T>> futures = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            futures.add(pool.submit(work.apply(r)));
-        }
         List<T> results = new ArrayList<>();
-        for (Future<T> future : futures) {
+        for (Future<T> future : submit(n, work)) {
             results.add(future.get(60, TimeUnit.SECONDS));
         }
         return results;
@@ -79,12 +75,8 @@ class TcpCollectivesTest {
 
     /** Every rank's outcome: its result or the exception it threw. */
     private <T> List<Object> outcomes(int n, IntFunction<Callable<T>> work) throws Exception {
-        List<Future<T>> futures = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            futures.add(pool.submit(work.apply(r)));
-        }
         List<Object> results = new ArrayList<>();
-        for (Future<T> future : futures) {
+        for (Future<T> future : submit(n, work)) {
             try {
                 results.add(future.get(60, TimeUnit.SECONDS));
             } catch (ExecutionException e) {
@@ -92,6 +84,15 @@ class TcpCollectivesTest {
             }
         }
         return results;
+    }
+
+    /** Starts {@code work} for every rank at once, each on its own thread. */
+    private <T> List<Future<T>> submit(int n, IntFunction<Callable<T>> work) {
+        List<Future<T>> futures = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            futures.add(pool.submit(work.apply(r)));
+        }
+        return futures;
     }
 
     private static float[] values(int rank, int length) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,6 +53,7 @@ final class JobCluster implements AutoCloseable {
     final MemoryCommitter committer;
     CoordinatorNode coordinator;
     final List<Loop> loops = new CopyOnWriteArrayList<>();
+    final Map<Long, Map<Integer, Long>> stopVotes = new ConcurrentHashMap<>();
 
     JobCluster(Path dir) {
         this.dir = dir;
@@ -77,7 +79,7 @@ final class JobCluster implements AutoCloseable {
     Loop worker(String id, long totalSteps, int every, long stepMillis, Config overrides, ShardWriter shards) {
         WorkerNode node = WorkerNode.join(new WorkerSettings(id, "127.0.0.1", 0, coordinator.seedAddress(), secret,
                 tlsDir, "127.0.0.1:" + (40000 + loops.size())), overrides);
-        Loop loop = new Loop(id, node, totalSteps, every, stepMillis, shards);
+        Loop loop = new Loop(id, node, totalSteps, every, stepMillis, shards, stopVotes);
         loops.add(loop);
         loop.thread.start();
         return loop;
@@ -136,10 +138,14 @@ final class JobCluster implements AutoCloseable {
         final Thread thread;
 
         final ShardWriter shards;
+        /** Per generation, each rank's proposed stop step: shared by the loops of one cluster. */
+        final Map<Long, Map<Integer, Long>> stopVotes;
         volatile Throwable error;
 
-        Loop(String id, WorkerNode node, long totalSteps, int every, long stepMillis, ShardWriter shards) {
+        Loop(String id, WorkerNode node, long totalSteps, int every, long stepMillis, ShardWriter shards,
+                Map<Long, Map<Integer, Long>> stopVotes) {
             this.shards = shards;
+            this.stopVotes = stopVotes;
             this.id = id;
             this.node = node;
             this.totalSteps = totalSteps;
@@ -162,18 +168,23 @@ final class JobCluster implements AutoCloseable {
                         }
                     });
                     long step = Math.max(0, a.restoreStep());
-                    while (!aborted.get() && step < Math.min(totalSteps, node.stopStep())) {
+                    long checkpointed = a.restoreStep();
+                    while (!aborted.get() && step < Math.min(totalSteps, agreedStop(a, step, aborted))) {
                         long started = System.nanoTime();
                         Thread.sleep(stepMillis);
                         step++;
                         lastStep = step;
                         double millis = (System.nanoTime() - started) / 1e6;
                         node.reportProgress(new Progress(a.generation(), a.rank(), step, 1.0 / step, 4 + a.rank(), millis));
-                        if (step % every == 0 || step == Math.min(totalSteps, node.stopStep())) {
+                        if (step % every == 0) {
                             node.reportShard(a.generation(), a.rank(), step, shards.write(a, step));
+                            checkpointed = step;
                         }
                     }
                     if (!aborted.get()) {
+                        if (checkpointed != step) {
+                            node.reportShard(a.generation(), a.rank(), step, shards.write(a, step));
+                        }
                         node.reportFinished(a.generation(), a.rank(), step);
                     }
                 }
@@ -184,6 +195,26 @@ final class JobCluster implements AutoCloseable {
             } catch (IOException | RuntimeException | Error e) {
                 error = e;
             }
+        }
+
+        /**
+         * The step the ranks of {@code a}'s generation stop at, as the Trainer's MAX all-reduce agrees it: each
+         * rank that has seen the stop request proposes the later of its own step and the requested one, and the
+         * stop is the largest proposal once every rank has made one. Until then a rank that has reached the
+         * largest proposal so far waits. Long.MAX_VALUE while no stop was asked for.
+         */
+        private long agreedStop(Assignment a, long step, AtomicBoolean aborted) throws InterruptedException {
+            if (node.stopStep() == Long.MAX_VALUE) {
+                return Long.MAX_VALUE;
+            }
+            Map<Integer, Long> votes = stopVotes.computeIfAbsent(a.generation(), g -> new ConcurrentHashMap<>());
+            votes.putIfAbsent(a.rank(), Math.max(step, node.stopStep()));
+            long agreed = votes.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+            while (step >= agreed && votes.size() < a.worldSize() && !aborted.get()) {
+                Thread.sleep(5);
+                agreed = votes.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+            }
+            return agreed;
         }
 
         static Object receipt(Assignment a, long step) {

@@ -51,7 +51,12 @@ public final class WorkerMain {
         System.exit(run(Arrays.asList(args)));
     }
 
-    static int run(List<String> argv) {
+    /**
+     * Runs a worker with the command line {@link WorkerArgs} describes and returns its exit code (the class
+     * comment lists them); for a CLI that hosts the worker in its own process ({@code spindle worker ...}).
+     */
+    public static int run(List<String> argv) {
+        CoordinatorAddress.disableNegativeDnsCache();
         WorkerArgs args;
         try {
             args = WorkerArgs.parse(argv);
@@ -67,8 +72,10 @@ public final class WorkerMain {
             JobSecret secret = JobSecret.read(args.secretFile());
             try (DataPlaneListener dataPlane = DataPlaneListener.bind(args.host(), args.dataPort(), secret)) {
                 String advertised = args.advertiseData() != null ? args.advertiseData() : dataPlane.address().toString();
+                // A Service name (Kubernetes) becomes the coordinator's pod IP, its canonical Pekko host.
+                String coordinator = CoordinatorAddress.resolve(args.coordinator(), training.rendezvousTimeout());
                 try (WorkerNode node = WorkerNode.join(new WorkerSettings(args.workerId(), args.host(), args.port(),
-                        args.coordinator(), secret, args.tlsDirectory(), advertised))) {
+                        coordinator, secret, args.tlsDirectory(), advertised))) {
                     return serve(args.workerId(), training, dataPlane, node,
                             new RankPidFile(args.runDirectory().resolve("workers")));
                 }

@@ -25,6 +25,12 @@ public interface WorkerTraining extends AutoCloseable {
     /** How long a collective waits for a peer before it fails (the job's {@code spec.parallelism}). */
     Duration collectiveTimeout();
 
+    /**
+     * How long the job waits for its workers ({@code spec.elastic.rendezvousTimeoutSeconds}); a worker also
+     * gives up finding the coordinator after this long.
+     */
+    Duration rendezvousTimeout();
+
     /** The number of optimizer steps the job trains in all. */
     long totalSteps();
 

@@ -1,33 +1,21 @@
 package dev.spindle.launcher;
 
-import ai.djl.ndarray.NDManager;
-import dev.spindle.checkpoint.CheckpointInfo;
-import dev.spindle.checkpoint.CheckpointStore;
-import dev.spindle.cluster.control.CheckpointCommitter;
 import dev.spindle.cluster.control.CoordinatorNode;
 import dev.spindle.cluster.control.CoordinatorSettings;
 import dev.spindle.cluster.control.JobOutcome;
-import dev.spindle.cluster.control.StragglerPolicy;
 import dev.spindle.cluster.security.JobSecret;
 import dev.spindle.cluster.security.TlsMaterial;
 import dev.spindle.cluster.worker.WorkerMain;
-import dev.spindle.data.IngestionLog;
-import dev.spindle.data.storage.Storage;
 import dev.spindle.launcher.local.JavaProcess;
 import dev.spindle.launcher.local.WorkerProcesses;
-import dev.spindle.model.Model;
 import dev.spindle.spec.ElasticSpec;
 import dev.spindle.spec.JobSpec;
-import dev.spindle.spec.SpecWriter;
-import dev.spindle.train.TrainResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,44 +43,16 @@ final class ClusterTraining {
     private ClusterTraining() {}
 
     static RunSummary run(JobSpec job, TrainOptions options, int workers) throws IOException {
-        if (job.spec().peft() != null) {
-            throw new JobException("spec.peft: a fine-tuning job trains with one worker for now (the adapter is"
-                    + " written by the single-process path); drop --workers or set spec.parallelism.data: 1");
-        }
-        JobPlan plan = JobPlan.of(job, options.baseDirectory());
-        plan.prepareDataIfMissing();
-        Path runDir = options.runDirectory().toAbsolutePath();
-        String checkpoints = plan.checkpointLocation(runDir);
-        Optional<CheckpointInfo> latest;
-        List<String> problems = new ArrayList<>(plan.checkModelConfig());
-        if (!problems.isEmpty()) {
-            throw new JobException(problems);
-        }
-        try (NDManager manager = NDManager.newBaseManager(); Model model = ModelSetup.create(job, manager)) {
-            latest = LocalTraining.preflight(plan, model, checkpoints, options.resume());
-        }
+        CoordinatedRun run = CoordinatedRun.prepare(job, options);
+        Path runDir = run.runDirectory();
         ElasticSpec elastic = job.spec().elastic();
         int minWorkers = elastic.minWorkers();
-        int maxWorkers = elastic.maxWorkers();
-
-        Files.createDirectories(runDir);
-        Files.writeString(runDir.resolve("job.yaml"), SpecWriter.toYaml(job), StandardCharsets.UTF_8);
-        if (latest.isEmpty()) {
-            for (String name : List.of("metrics.jsonl", EVENTS_FILE, IngestionLog.FILE_NAME)) {
-                Files.deleteIfExists(runDir.resolve(name));
-            }
-        }
         JobSecret secret = JobSecret.generate();
         Path secretFile = runDir.resolve(SECRET_FILE);
         secret.write(secretFile);
         Path tlsDir = runDir.resolve(TLS_DIR);
         TlsMaterial.create(secret, tlsDir);
-        CheckpointStore store = Storage.checkpoints(checkpoints, job.spec().checkpoint().keep());
-        long totalSteps = Math.min(job.spec().training().steps(), options.stopAt());
-
-        CoordinatorSettings settings = new CoordinatorSettings(job.metadata().name(), "127.0.0.1", 0, secret, tlsDir,
-                workers, minWorkers, maxWorkers, Duration.ofSeconds(elastic.rendezvousTimeoutSeconds()), totalSteps,
-                job.spec().checkpoint().everySteps(), CheckpointCommitter.of(store), runDir, StragglerPolicy.DEFAULT);
+        CoordinatorSettings settings = run.settings("127.0.0.1", 0, secret, tlsDir, workers);
         try (CoordinatorNode coordinator = CoordinatorNode.start(settings)) {
             Files.writeString(runDir.resolve(CLUSTER_FILE), "{\"coordinator\": \"" + coordinator.seedAddress()
                     + "\", \"secretFile\": \"" + SECRET_FILE + "\", \"tlsDir\": \"" + TLS_DIR + "\"}\n",
@@ -132,24 +92,15 @@ final class ClusterTraining {
                 holder[0] = processes;
                 processes.start(workers);
                 // Output lines carry the worker's id until it has a rank, then "rank r" (it changes by generation).
-                MetricsFeed feed = new MetricsFeed(runDir, options.listeners(),
-                        latest.map(CheckpointInfo::step).orElse(0L), event -> {
-                            if ("assignment".equals(event.path("event").asText())
-                                    && processes.pid(event.path("workerId").asText()).isPresent()) {
-                                processes.relabel(event.path("workerId").asText(),
-                                        "rank " + event.path("rank").asInt());
-                            }
-                        });
-                options.listeners().forEach(l -> l.onStart(latest.map(CheckpointInfo::step).orElse(0L),
-                        job.spec().training().steps()));
+                MetricsFeed feed = run.follow(event -> {
+                    if ("assignment".equals(event.path("event").asText())
+                            && processes.pid(event.path("workerId").asText()).isPresent()) {
+                        processes.relabel(event.path("workerId").asText(), "rank " + event.path("rank").asInt());
+                    }
+                });
                 JobOutcome outcome = await(coordinator, processes, options, feed);
-                feed.poll();
                 finished.set(true);
-                if (!outcome.succeeded()) {
-                    throw new RunFailedException("training failed: " + outcome.message() + "; "
-                            + resumeHint(store), null);
-                }
-                return summary(job, runDir, checkpoints, store, latest, outcome);
+                return run.finish(outcome, feed);
             }
         }
     }
@@ -199,24 +150,5 @@ final class ClusterTraining {
                         "--tls-dir", runDir.resolve(TLS_DIR).toString(), "--threads", Integer.toString(threads),
                         "--parent-pid", Long.toString(ProcessHandle.current().pid()))
                 .build();
-    }
-
-    private static RunSummary summary(JobSpec job, Path runDir, String checkpoints, CheckpointStore store,
-            Optional<CheckpointInfo> resumedFrom, JobOutcome outcome) throws IOException {
-        Optional<CheckpointInfo> last = store.latest();
-        double loss = MetricsFile.lastLoss(runDir.resolve("metrics.jsonl"));
-        TrainResult result = new TrainResult(resumedFrom.map(CheckpointInfo::step).orElse(0L), outcome.finalStep(),
-                loss, last, outcome.finalStep() < job.spec().training().steps());
-        return new RunSummary(runDir, result, last.map(CheckpointInfo::parametersDigest), Optional.empty(),
-                checkpoints);
-    }
-
-    private static String resumeHint(CheckpointStore store) {
-        try {
-            return store.latest().map(c -> "the newest checkpoint is step " + c.step()
-                    + "; continue with --resume once the cause is fixed").orElse("no checkpoint was committed yet");
-        } catch (IOException | RuntimeException e) {
-            return "the checkpoints could not be read (" + e.getMessage() + ")";
-        }
     }
 }

@@ -13,9 +13,9 @@ import java.util.List;
  * Follows JSON-lines files that another component appends to (the coordinator of a multi-worker run):
  * each new step of {@code metrics.jsonl} goes to the run's listeners, so the CLI shows a multi-worker run
  * as it shows a single one, and each new line of {@code events.jsonl} to an event consumer. Call
- * {@link #poll()} now and then; it reads only complete lines.
+ * {@link #poll()} now and then; it reads only complete lines. {@link CoordinatedRun#follow} makes one.
  */
-final class MetricsFeed {
+public final class MetricsFeed {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
@@ -36,7 +36,7 @@ final class MetricsFeed {
     }
 
     /** Delivers the steps and events appended since the last call, in order; a step seen before is skipped. */
-    void poll() throws IOException {
+    public void poll() throws IOException {
         for (String line : events.newLines()) {
             try {
                 onEvent.accept(JSON.readTree(line));

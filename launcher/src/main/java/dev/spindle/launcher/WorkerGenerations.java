@@ -138,6 +138,11 @@ final class WorkerGenerations implements WorkerTraining {
     }
 
     @Override
+    public Duration rendezvousTimeout() {
+        return Duration.ofSeconds(job.spec().elastic().rendezvousTimeoutSeconds());
+    }
+
+    @Override
     public long totalSteps() {
         return job.spec().training().steps();
     }

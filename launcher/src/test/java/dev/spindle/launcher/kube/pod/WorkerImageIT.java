@@ -1,0 +1,137 @@
+package dev.spindle.launcher.kube.pod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link CoordinatorPodIT} with the two workers in containers of the trainer image, run by podman with the
+ * worker pod's settings: user 65532, read-only root file system, emptyDirs for {@code /scratch} and {@code /tmp},
+ * host network (each "pod" on 127.0.0.1), the job's folder mounted at the same path.
+ *
+ * <p>Needs {@code SPINDLE_TEST_IMAGE} (the image in a registry, e.g. {@code 127.0.0.1:5000/spindle-trainer:dev},
+ * built with {@code -Pimage -Dspindle.image.goal=build}, see docs/image.md) and Debian's {@code podman} and
+ * {@code runc}; it fails saying so when they are missing. podman's storage goes to {@code /tmp/spindle-podman}.
+ */
+@EnableKubernetesMockClient(crud = true)
+class WorkerImageIT {
+
+    private static final Path PODMAN_DIR = Path.of("/tmp/spindle-podman");
+
+    KubernetesClient client;
+
+    @TempDir
+    Path dir;
+
+    private PodJobFixture fixture;
+
+    @AfterEach
+    void stopWorkers() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @Test
+    void twoWorkerContainersOfTheImageTrainTheJobToItsEnd() throws Exception {
+        String image = System.getenv("SPINDLE_TEST_IMAGE");
+        if (image == null || image.isBlank()) {
+            fail("SPINDLE_TEST_IMAGE is not set: build and push the trainer image (docs/image.md: mvn -B package -pl"
+                    + " launcher -am -DskipTests -Pimage -Dspindle.image.goal=build -Dspindle.image=127.0.0.1:5000/"
+                    + "spindle-trainer:dev) and set it to that name");
+        }
+        List<String> podman = podman();
+        run(podman, "pull", "--quiet", "--tls-verify=false", image);
+        fixture = new PodJobFixture(dir, client);
+        Map<String, List<String>> args = new java.util.TreeMap<>();
+        for (String pod : PodJobFixture.PODS) {
+            args.put(pod, fixture.workerArgs(pod));  // makes the pod's run directory
+        }
+        Files.createDirectories(dir.resolve("checkpoints"));
+        openTo65532(dir);
+        fixture.startCoordinator();
+        for (String pod : PodJobFixture.PODS) {
+            List<String> command = new ArrayList<>(podman);
+            command.addAll(List.of("run", "--rm", "--name", pod + "-" + ProcessHandle.current().pid(),
+                    "--network", "host", "--read-only", "--user", "65532:65532",
+                    "--tmpfs", "/scratch:rw,mode=1777,size=2g", "--tmpfs", "/tmp:rw,mode=1777",
+                    "-v", dir + ":" + dir, "-e", "POD_NAME=" + pod, "-e", "POD_IP=127.0.0.1",
+                    "-e", "JAVA_TOOL_OPTIONS=-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1",
+                    // spindle worker ... runs exactly this main (WorkerCommand); the image's java and classpath
+                    "--entrypoint", "/opt/java/bin/java", image,
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true",
+                    "-cp", "@/app/jib-classpath-file", "dev.spindle.cluster.worker.WorkerMain"));
+            command.addAll(args.get(pod));
+            fixture.start(pod, command, Map.of());
+        }
+        fixture.assertTrainedToTheEnd(4);
+    }
+
+    /**
+     * podman with its storage under /tmp and runc behind a wrapper: on these VMs root lacks CAP_SYS_RESOURCE, so
+     * runc cannot apply the RLIMIT_NOFILE/NPROC podman always puts in the spec ("error setting rlimit type 7");
+     * the wrapper drops them and the container keeps the limits it inherits (docs/image.md).
+     */
+    private static List<String> podman() throws Exception {
+        for (String tool : List.of("/usr/bin/podman", "/usr/bin/runc")) {
+            if (!Files.isExecutable(Path.of(tool))) {
+                fail(tool + " is missing: apt-get install podman runc");
+            }
+        }
+        Files.createDirectories(PODMAN_DIR);
+        Path wrapper = PODMAN_DIR.resolve("runc-without-rlimits");
+        Files.writeString(wrapper, """
+                #!/bin/bash
+                args=("$@")
+                for ((i = 0; i < ${#args[@]}; i++)); do
+                  if [ "${args[$i]}" = "--bundle" ] || [ "${args[$i]}" = "-b" ]; then
+                    python3 -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c['process'].pop('rlimits', None); json.dump(c, open(p, 'w'))" "${args[$((i + 1))]}/config.json"
+                  fi
+                done
+                exec /usr/bin/runc "$@"
+                """, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return List.of("/usr/bin/podman", "--root", PODMAN_DIR.resolve("root").toString(), "--runroot",
+                PODMAN_DIR.resolve("runroot").toString(), "--runtime", wrapper.toString(), "--cgroup-manager=cgroupfs",
+                "--storage-driver", "vfs");
+    }
+
+    private static void run(List<String> podman, String... args) throws Exception {
+        List<String> command = new ArrayList<>(podman);
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail(String.join(" ", command) + " did not end within 5 minutes");
+        }
+        assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + out);
+    }
+
+    /**
+     * The containers run as 65532, as the pods do: they must read the job, data and secret and write checkpoints.
+     * (On Kubernetes the Secret's files are readable through fsGroup 65532.)
+     */
+    private static void openTo65532(Path root) throws Exception {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx"
+                        : "rw-rw-rw-"));
+            }
+        }
+    }
+}

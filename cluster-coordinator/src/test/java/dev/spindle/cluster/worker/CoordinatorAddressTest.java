@@ -41,24 +41,25 @@ class CoordinatorAddressTest {
         };
     }
 
+    private final List<String> asked = new ArrayList<>();
+    private final FakeClock clock = new FakeClock();
+
+    /** Resolves {@code hostPort} against a name that appears after {@code failures} lookups. */
+    private String resolve(String hostPort, int timeoutSeconds, int failures) throws InterruptedException {
+        return CoordinatorAddress.resolve(hostPort, Duration.ofSeconds(timeoutSeconds), appearsAfter(failures, asked),
+                clock);
+    }
+
     @Test
     void aServiceNameBecomesThePodIpWithThePortKept() throws Exception {
-        List<String> asked = new ArrayList<>();
-        FakeClock clock = new FakeClock();
-        String seed = CoordinatorAddress.resolve("mnist-coordinator:25520", Duration.ofSeconds(60),
-                appearsAfter(0, asked), clock);
-        assertEquals("10.244.1.7:25520", seed);
+        assertEquals("10.244.1.7:25520", resolve("mnist-coordinator:25520", 60, 0));
         assertEquals(List.of("mnist-coordinator"), asked);
         assertTrue(clock.sleeps.isEmpty());
     }
 
     @Test
     void retriesWithGrowingBackoffUntilTheNameResolves() throws Exception {
-        List<String> asked = new ArrayList<>();
-        FakeClock clock = new FakeClock();
-        String seed = CoordinatorAddress.resolve("job-coordinator:25520", Duration.ofSeconds(120),
-                appearsAfter(7, asked), clock);
-        assertEquals("10.244.1.7:25520", seed);
+        assertEquals("10.244.1.7:25520", resolve("job-coordinator:25520", 120, 7));
         assertEquals(8, asked.size());
         assertEquals(List.of(Duration.ofMillis(200), Duration.ofMillis(400), Duration.ofMillis(800),
                 Duration.ofMillis(1600), Duration.ofMillis(3200), Duration.ofSeconds(5), Duration.ofSeconds(5)),
@@ -67,10 +68,8 @@ class CoordinatorAddressTest {
 
     @Test
     void givesUpAfterTheRendezvousTimeoutNamingTheHost() {
-        List<String> asked = new ArrayList<>();
-        FakeClock clock = new FakeClock();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> CoordinatorAddress.resolve(
-                "gone-coordinator:25520", Duration.ofSeconds(10), appearsAfter(Integer.MAX_VALUE, asked), clock));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> resolve("gone-coordinator:25520", 10, Integer.MAX_VALUE));
         assertTrue(e.getMessage().contains("gone-coordinator did not resolve within 10 s"), e.getMessage());
         assertTrue(e.getMessage().contains("rendezvousTimeoutSeconds"), e.getMessage());
         // The last wait is cut to the deadline, so the loop never sleeps past it.

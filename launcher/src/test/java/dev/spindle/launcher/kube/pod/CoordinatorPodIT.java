@@ -4,7 +4,6 @@ import dev.spindle.launcher.local.JavaProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,25 +22,17 @@ class CoordinatorPodIT {
     @TempDir
     Path dir;
 
-    private PodJobFixture fixture;
-
-    @AfterEach
-    void stopWorkers() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
-
     @Test
     void twoWorkerPodsTrainTheJobToItsEndAndTheStatusSaysSo() throws Exception {
-        fixture = new PodJobFixture(dir, client);
-        fixture.startCoordinator();
-        for (String pod : PodJobFixture.PODS) {
-            // spindle worker ... runs exactly this main (WorkerCommand)
-            JavaProcess java = JavaProcess.builder("dev.spindle.cluster.worker.WorkerMain").threads(1)
-                    .args(fixture.workerArgs(pod)).build();
-            fixture.start(pod, java.command(), java.environment());
+        try (PodJobFixture fixture = new PodJobFixture(dir, client)) {
+            fixture.startCoordinator();
+            for (String pod : PodJobFixture.PODS) {
+                // spindle worker ... runs exactly this main (WorkerCommand)
+                JavaProcess java = JavaProcess.builder("dev.spindle.cluster.worker.WorkerMain").threads(1)
+                        .args(fixture.workerArgs(pod)).build();
+                fixture.start(pod, java.command(), java.environment());
+            }
+            fixture.assertTrainedToTheEnd(5);
         }
-        fixture.assertTrainedToTheEnd(5);
     }
 }

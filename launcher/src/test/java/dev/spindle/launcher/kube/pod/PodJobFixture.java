@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * "mounted" cluster folder with the job's secret and TLS store, a status ConfigMap, and the coordinator pod's
  * program running in this JVM. Tests start the workers their way (JVMs, containers) with {@link #workerArgs}.
  */
-final class PodJobFixture {
+final class PodJobFixture implements AutoCloseable {
 
     /** The worker pods' names; the status's {@code ranks} must name exactly these. */
     static final Set<String> PODS = new TreeSet<>(List.of("tiny-worker-4xk2p", "tiny-worker-9qz7m"));
@@ -136,7 +136,8 @@ final class PodJobFixture {
         return out.toString();
     }
 
-    void close() {
+    @Override
+    public void close() {
         workers.forEach(Process::destroyForcibly);
     }
 }

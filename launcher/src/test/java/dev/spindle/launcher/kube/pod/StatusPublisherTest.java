@@ -32,12 +32,17 @@ class StatusPublisherTest {
                 "", new TreeMap<>(Map.of(0, "w-a", 1, "w-b")), Instant.now());
     }
 
+    private final AtomicLong now = new AtomicLong();
+    private final List<String> written = new ArrayList<>();
+
+    /** A publisher that records its writes, on a clock the test moves. */
+    private StatusPublisher recording() {
+        return new StatusPublisher(written::add, now::get, new PrintWriter(new StringWriter()), "test");
+    }
+
     @Test
     void writesAtMostEveryTwoSecondsButMilestonesAtOnce() {
-        AtomicLong now = new AtomicLong();
-        List<String> written = new ArrayList<>();
-        StatusPublisher publisher = new StatusPublisher(written::add, now::get, new PrintWriter(new StringWriter()),
-                "test");
+        StatusPublisher publisher = recording();
         assertTrue(publisher.offer(atStep(1), false), "the first status goes out at once");
         now.addAndGet(TimeUnit.MILLISECONDS.toNanos(500));
         assertFalse(publisher.offer(atStep(2), false));
@@ -54,10 +59,7 @@ class StatusPublisherTest {
 
     @Test
     void anUnchangedStatusIsNotWrittenAgainAndFlushWritesWhatWaits() {
-        AtomicLong now = new AtomicLong();
-        List<String> written = new ArrayList<>();
-        StatusPublisher publisher = new StatusPublisher(written::add, now::get, new PrintWriter(new StringWriter()),
-                "test");
+        StatusPublisher publisher = recording();
         publisher.offer(atStep(1), false);
         now.addAndGet(TimeUnit.SECONDS.toNanos(3));
         assertFalse(publisher.offer(atStep(1).withUpdated(Instant.now().plusSeconds(3)), false), "same numbers");
@@ -71,7 +73,6 @@ class StatusPublisherTest {
 
     @Test
     void aFailedWriteIsReportedOnceAndTrainingGoesOn() {
-        AtomicLong now = new AtomicLong();
         StringWriter err = new StringWriter();
         StatusPublisher publisher = new StatusPublisher(json -> {
             throw new IllegalStateException("Forbidden: configmaps \"tiny-status\" is forbidden");

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,15 +36,6 @@ class WorkerImageIT {
     @TempDir
     Path dir;
 
-    private PodJobFixture fixture;
-
-    @AfterEach
-    void stopWorkers() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
-
     @Test
     void twoWorkerContainersOfTheImageTrainTheJobToItsEnd() throws Exception {
         String image = System.getenv("SPINDLE_TEST_IMAGE");
@@ -56,29 +46,36 @@ class WorkerImageIT {
         }
         List<String> podman = podman();
         run(podman, "pull", "--quiet", "--tls-verify=false", image);
-        fixture = new PodJobFixture(dir, client);
-        Map<String, List<String>> args = new java.util.TreeMap<>();
-        for (String pod : PodJobFixture.PODS) {
-            args.put(pod, fixture.workerArgs(pod));  // makes the pod's run directory
+        List<String> names = PodJobFixture.PODS.stream().map(pod -> pod + "-" + ProcessHandle.current().pid()).toList();
+        try (PodJobFixture fixture = new PodJobFixture(dir, client)) {
+            Map<String, List<String>> args = new java.util.TreeMap<>();
+            for (String pod : PodJobFixture.PODS) {
+                args.put(pod, fixture.workerArgs(pod));  // makes the pod's run directory
+            }
+            Files.createDirectories(dir.resolve("checkpoints"));
+            openTo65532(dir);
+            fixture.startCoordinator();
+            for (String pod : PodJobFixture.PODS) {
+                List<String> command = new ArrayList<>(podman);
+                command.addAll(List.of("run", "--rm", "--name", pod + "-" + ProcessHandle.current().pid(),
+                        "--network", "host", "--read-only", "--user", "65532:65532",
+                        "--tmpfs", "/scratch:rw,mode=1777,size=2g", "--tmpfs", "/tmp:rw,mode=1777",
+                        "-v", dir + ":" + dir, "-e", "POD_NAME=" + pod, "-e", "POD_IP=127.0.0.1",
+                        "-e", "JAVA_TOOL_OPTIONS=-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1",
+                        // spindle worker ... runs exactly this main (WorkerCommand); the image's java and classpath
+                        "--entrypoint", "/opt/java/bin/java", image,
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true",
+                        "-cp", "@/app/jib-classpath-file", "dev.spindle.cluster.worker.WorkerMain"));
+                command.addAll(args.get(pod));
+                fixture.start(pod, command, Map.of());
+            }
+            fixture.assertTrainedToTheEnd(4);
+        } finally {
+            // a killed "podman run" leaves its container running under conmon
+            List<String> rm = new ArrayList<>(List.of("rm", "--force", "--ignore"));
+            rm.addAll(names);
+            run(podman, rm.toArray(String[]::new));
         }
-        Files.createDirectories(dir.resolve("checkpoints"));
-        openTo65532(dir);
-        fixture.startCoordinator();
-        for (String pod : PodJobFixture.PODS) {
-            List<String> command = new ArrayList<>(podman);
-            command.addAll(List.of("run", "--rm", "--name", pod + "-" + ProcessHandle.current().pid(),
-                    "--network", "host", "--read-only", "--user", "65532:65532",
-                    "--tmpfs", "/scratch:rw,mode=1777,size=2g", "--tmpfs", "/tmp:rw,mode=1777",
-                    "-v", dir + ":" + dir, "-e", "POD_NAME=" + pod, "-e", "POD_IP=127.0.0.1",
-                    "-e", "JAVA_TOOL_OPTIONS=-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1",
-                    // spindle worker ... runs exactly this main (WorkerCommand); the image's java and classpath
-                    "--entrypoint", "/opt/java/bin/java", image,
-                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true",
-                    "-cp", "@/app/jib-classpath-file", "dev.spindle.cluster.worker.WorkerMain"));
-            command.addAll(args.get(pod));
-            fixture.start(pod, command, Map.of());
-        }
-        fixture.assertTrainedToTheEnd(4);
     }
 
     /**

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  * worker pod's settings: user 65532, read-only root file system, emptyDirs for {@code /scratch} and {@code /tmp},
  * host network (each "pod" on 127.0.0.1), the job's folder mounted at the same path.
  *
- * <p>Needs {@code SPINDLE_TEST_IMAGE} (the image in a registry, e.g. {@code 127.0.0.1:5000/spindle-trainer:dev},
- * built with {@code -Pimage -Dspindle.image.goal=build}, see docs/image.md) and Debian's {@code podman} and
- * {@code runc}; it fails saying so when they are missing. podman's storage goes to {@code /tmp/spindle-podman}.
+ * <p>Runs in the launcher's {@code image} profile, after the image is built: {@code SPINDLE_TEST_IMAGE} is then
+ * the OCI tarball ({@code oci-archive:...}) or, with {@code -Dspindle.test.image}, a name in a registry. Needs
+ * Debian's {@code podman} and {@code runc}; it fails saying so when they or the image are missing. podman's
+ * storage goes to {@code /tmp/spindle-podman}.
  */
 @EnableKubernetesMockClient(crud = true)
 class WorkerImageIT {
@@ -40,12 +41,11 @@ class WorkerImageIT {
     void twoWorkerContainersOfTheImageTrainTheJobToItsEnd() throws Exception {
         String image = System.getenv("SPINDLE_TEST_IMAGE");
         if (image == null || image.isBlank()) {
-            fail("SPINDLE_TEST_IMAGE is not set: build and push the trainer image (docs/image.md: mvn -B package -pl"
-                    + " launcher -am -DskipTests -Pimage -Dspindle.image.goal=build -Dspindle.image=127.0.0.1:5000/"
-                    + "spindle-trainer:dev) and set it to that name");
+            fail("SPINDLE_TEST_IMAGE is not set: run this test in the image profile (docs/image.md: mvn -B verify"
+                    + " -pl launcher -am -Pimage -Dtest=none -Dit.test=WorkerImageIT ...), which builds the image first");
         }
         List<String> podman = podman();
-        run(podman, "pull", "--quiet", "--tls-verify=false", image);
+        String imageId = run(podman, "pull", "--quiet", "--tls-verify=false", image).strip();
         List<String> names = PodJobFixture.PODS.stream().map(pod -> pod + "-" + ProcessHandle.current().pid()).toList();
         try (PodJobFixture fixture = new PodJobFixture(dir, client)) {
             Map<String, List<String>> args = new java.util.TreeMap<>();
@@ -63,7 +63,7 @@ class WorkerImageIT {
                         "-v", dir + ":" + dir, "-e", "POD_NAME=" + pod, "-e", "POD_IP=127.0.0.1",
                         "-e", "JAVA_TOOL_OPTIONS=-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1",
                         // spindle worker ... runs exactly this main (WorkerCommand); the image's java and classpath
-                        "--entrypoint", "/opt/java/bin/java", image,
+                        "--entrypoint", "/opt/java/bin/java", imageId,
                         "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true",
                         "-cp", "@/app/jib-classpath-file", "dev.spindle.cluster.worker.WorkerMain"));
                 command.addAll(args.get(pod));
@@ -107,7 +107,8 @@ class WorkerImageIT {
                 "--storage-driver", "vfs");
     }
 
-    private static void run(List<String> podman, String... args) throws Exception {
+    /** Runs podman and returns what it printed; fails the test if it does not exit 0. */
+    private static String run(List<String> podman, String... args) throws Exception {
         List<String> command = new ArrayList<>(podman);
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -117,6 +118,7 @@ class WorkerImageIT {
             fail(String.join(" ", command) + " did not end within 5 minutes");
         }
         assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + out);
+        return out.lines().reduce((first, last) -> last).orElse("");
     }
 
     /**

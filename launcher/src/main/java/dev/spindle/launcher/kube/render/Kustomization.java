@@ -102,22 +102,26 @@ final class Kustomization {
                 throw new IllegalStateException(path + " is not on the class path: the launcher jar carries "
                         + ROOT + "/ (launcher/pom.xml copies ../manifests there); rebuild the launcher");
             }
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            List<JsonNode> docs = new ArrayList<>();
-            // Document by document: readValues would also split a top-level list (a patch file) into items.
-            try (JsonParser parser = YAML.createParser(text)) {
-                for (JsonNode doc = YAML.readTree(parser); doc != null; doc = YAML.readTree(parser)) {
-                    if (!doc.isNull() && !doc.isMissingNode()) {
-                        docs.add(doc);
-                    }
-                }
-            }
-            return docs;
+            return parseAll(new String(in.readAllBytes(), StandardCharsets.UTF_8), path);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read " + path + " from the class path", e);
-        } catch (JacksonException e) {
-            throw new IllegalStateException(path + " is not valid YAML: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** Every YAML document of {@code text} (empty documents left out); {@code source} names it in errors. */
+    static List<JsonNode> parseAll(String text, String source) {
+        List<JsonNode> docs = new ArrayList<>();
+        // Document by document: readValues would also split a top-level list (a patch file) into items.
+        try (JsonParser parser = YAML.createParser(text)) {
+            for (JsonNode doc = YAML.readTree(parser); doc != null; doc = YAML.readTree(parser)) {
+                if (!doc.isNull() && !doc.isMissingNode()) {
+                    docs.add(doc);
+                }
+            }
+        } catch (JacksonException e) {
+            throw new IllegalStateException(source + " is not valid YAML: " + e.getOriginalMessage(), e);
+        }
+        return docs;
     }
 
     /** {@code dir/relative}, normalized ({@code ../} resolved) as a class-path name. */

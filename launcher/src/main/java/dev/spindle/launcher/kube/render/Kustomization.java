@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.databind.DeserializationFeature;
@@ -32,7 +31,7 @@ final class Kustomization {
     static final String ROOT = "manifests";
     static final String FILE = "kustomization.yaml";
 
-    private static final Set<String> FIELDS = Set.of("bases", "resources", "commonLabels", "patchesJson6902");
+    private static final List<String> FIELDS = List.of("bases", "resources", "commonLabels", "patchesJson6902");
     private static final YAMLMapper YAML =
             YAMLMapper.builder().disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 

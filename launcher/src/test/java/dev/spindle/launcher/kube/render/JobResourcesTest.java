@@ -116,6 +116,17 @@ class JobResourcesTest {
     }
 
     @Test
+    void theJobsOwnLabelsGoWhereverTheJobLabelGoes() throws IOException {
+        List<HasMetadata> objects = render("metadata.labels={team: nlp}");
+        for (HasMetadata o : objects) {
+            assertEquals("nlp", o.getMetadata().getLabels().get("team"), o.getMetadata().getName());
+        }
+        assertEquals("nlp", workers(objects).getSpec().getTemplate().getMetadata().getLabels().get("team"));
+        assertEquals("nlp", find(objects, NetworkPolicy.class, "gpt-train-job").getSpec().getPodSelector()
+                .getMatchLabels().get("team"));
+    }
+
+    @Test
     void rootHoldsTheResolvedSpecItsDigestAndTheOverlay() throws IOException {
         JobSpec job = job(TRAIN);
         ConfigMap root = (ConfigMap) JobResources.render(job, RenderOptions.defaults(null)).get(0);

@@ -54,7 +54,11 @@ final class Kustomization {
             objects.addAll(build(resolve(dir, base.asString())));
         }
         for (JsonNode resource : k.path("resources")) {
-            for (JsonNode doc : readAll(resolve(dir, resource.asString()))) {
+            String path = resolve(dir, resource.asString());
+            for (JsonNode doc : readAll(path)) {
+                if (!doc.isObject() || !doc.path("kind").isString()) {
+                    throw new IllegalStateException(path + ": every document must be a Kubernetes object with a kind");
+                }
                 objects.add((ObjectNode) doc);
             }
         }
@@ -76,7 +80,11 @@ final class Kustomization {
         String kind = target.path("kind").asString();
         String name = target.path("name").asString();
         String patchFile = resolve(dir, entry.path("path").asString());
-        JsonNode operations = readAll(patchFile).get(0);
+        List<JsonNode> docs = readAll(patchFile);
+        if (docs.size() != 1 || !docs.get(0).isArray()) {
+            throw new IllegalStateException(patchFile + ": a JSON 6902 patch is one document, a list of operations");
+        }
+        JsonNode operations = docs.get(0);
         for (int i = 0; i < objects.size(); i++) {
             ObjectNode o = objects.get(i);
             if (apiVersion.equals(o.path("apiVersion").asString()) && kind.equals(o.path("kind").asString())

@@ -1,5 +1,6 @@
 package dev.spindle.spec;
 
+import static dev.spindle.spec.Specs.rule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -83,44 +84,44 @@ class KubernetesSpecTest {
 
     static Stream<Arguments> rules() {
         return Stream.of(
-                Specs.rule("spec.kubernetes.image: got 'myacr.azurecr.io/spindle-trainer:v1', expected an image pinned by"
-                        + " digest, repository@sha256:<64 lower-case hex digits> (a tag can move; the digest is what"
+                rule("spec.kubernetes.image: got 'myacr.azurecr.io/spindle-trainer:v1', expected an image pinned"
+                        + " by digest, repository@sha256:<64 lower-case hex digits> (a tag can move; the digest is what"
                         + " ran)", "spec.kubernetes.image=myacr.azurecr.io/spindle-trainer:v1"),
-                Specs.rule("spec.kubernetes.image: got 'trainer@sha256:abc', expected an image pinned by digest,"
+                rule("spec.kubernetes.image: got 'trainer@sha256:abc', expected an image pinned by digest,"
                         + " repository@sha256:<64 lower-case hex digits> (a tag can move; the digest is what ran)",
                         "spec.kubernetes.image=trainer@sha256:abc"),
-                Specs.rule("spec.kubernetes.overlay: got 'aks-standrd', expected one of [aks-standard, aks-automatic]"
+                rule("spec.kubernetes.overlay: got 'aks-standrd', expected one of [aks-standard, aks-automatic]"
                         + " (did you mean 'aks-standard'?)", "spec.kubernetes.overlay=aks-standrd"),
-                Specs.rule("spec.kubernetes.namespace: got 'ML_Training', expected a namespace name: a DNS-1123 label"
+                rule("spec.kubernetes.namespace: got 'ML_Training', expected a namespace name: a DNS-1123 label"
                         + " (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63"
                         + " characters)", "spec.kubernetes.namespace=ML_Training"),
-                Specs.rule("spec.kubernetes.workers.gpus: got -1, expected a whole number >= 0",
+                rule("spec.kubernetes.workers.gpus: got -1, expected a whole number >= 0",
                         "spec.kubernetes.workers.gpus=-1"),
-                Specs.rule("spec.kubernetes.workers.memory: got '48GB', expected a Kubernetes quantity > 0 such as \"4\","
+                rule("spec.kubernetes.workers.memory: got '48GB', expected a Kubernetes quantity > 0 such as \"4\","
                         + " \"500m\", \"16Gi\" or \"512M\"", "spec.kubernetes.workers.memory=48GB"),
-                Specs.rule("spec.kubernetes.coordinator.cpu: got '0', expected a Kubernetes quantity > 0 such as \"4\","
+                rule("spec.kubernetes.coordinator.cpu: got '0', expected a Kubernetes quantity > 0 such as \"4\","
                         + " \"500m\", \"16Gi\" or \"512M\"", "spec.kubernetes.coordinator.cpu='0'"),
-                Specs.rule("spec.kubernetes.workers.cpu: got [8], expected a Kubernetes quantity such as \"4\" or 16Gi",
+                rule("spec.kubernetes.workers.cpu: got [8], expected a Kubernetes quantity such as \"4\" or 16Gi",
                         "spec.kubernetes.workers.cpu=[8]"),
-                Specs.rule("spec.kubernetes.priorityClassName: got 'High', expected a PriorityClass name (a DNS-1123"
+                rule("spec.kubernetes.priorityClassName: got 'High', expected a PriorityClass name (a DNS-1123"
                         + " subdomain)", "spec.kubernetes.priorityClassName=High"),
-                Specs.rule("spec.kubernetes.nodeSelector.agentpool: got 'gpu pool', expected a Kubernetes label value: up"
+                rule("spec.kubernetes.nodeSelector.agentpool: got 'gpu pool', expected a Kubernetes label value: up"
                         + " to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
                         "spec.kubernetes.nodeSelector={agentpool: gpu pool}"),
-                Specs.rule("spec.kubernetes.tolerations[1].operator: got 'In', expected one of [Equal, Exists]",
+                rule("spec.kubernetes.tolerations[1].operator: got 'In', expected one of [Equal, Exists]",
                         "spec.kubernetes.tolerations=[{key: a, value: b}, {key: c, operator: In}]"),
-                Specs.rule("spec.kubernetes.tolerations[0].effect: got 'NoSchedul', expected one of [NoSchedule,"
+                rule("spec.kubernetes.tolerations[0].effect: got 'NoSchedul', expected one of [NoSchedule,"
                         + " PreferNoSchedule, NoExecute] (did you mean 'NoSchedule'?)",
                         "spec.kubernetes.tolerations=[{key: a, value: b, effect: NoSchedul}]"),
-                Specs.rule("spec.kubernetes.tolerations[0].value: got 'b', expected no value with operator Exists (it"
+                rule("spec.kubernetes.tolerations[0].value: got 'b', expected no value with operator Exists (it"
                         + " matches any value)", "spec.kubernetes.tolerations=[{key: a, operator: Exists, value: b}]"),
-                Specs.rule("spec.kubernetes.tolerations[0].key: missing, expected the taint's key (only operator Exists"
+                rule("spec.kubernetes.tolerations[0].key: missing, expected the taint's key (only operator Exists"
                         + " may leave it out, to tolerate every taint)", "spec.kubernetes.tolerations=[{value: b}]"),
-                Specs.rule("spec.kubernetes.tolerations[0]: got 'sku=gpu', expected a mapping with fields [key, operator,"
+                rule("spec.kubernetes.tolerations[0]: got 'sku=gpu', expected a mapping with fields [key, operator,"
                         + " value, effect]", "spec.kubernetes.tolerations=[sku=gpu]"),
-                Specs.rule("spec.kubernetes.tolerations[0].tolerationSeconds: unknown field, expected one of [key, operator,"
+                rule("spec.kubernetes.tolerations[0].tolerationSeconds: unknown field, expected one of [key, operator,"
                         + " value, effect]", "spec.kubernetes.tolerations=[{key: a, tolerationSeconds: 5}]"),
-                Specs.rule("spec.kubernetes.workloadIdentity.clientId: got 'my-app', expected the client id of the managed"
+                rule("spec.kubernetes.workloadIdentity.clientId: got 'my-app', expected the client id of the managed"
                         + " identity or app registration (a GUID such as 00000000-0000-0000-0000-000000000000)",
                         "spec.kubernetes.workloadIdentity.clientId=my-app"));
     }

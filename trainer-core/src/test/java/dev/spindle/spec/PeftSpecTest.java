@@ -1,5 +1,6 @@
 package dev.spindle.spec;
 
+import static dev.spindle.spec.Specs.rule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -71,33 +72,33 @@ class PeftSpecTest {
 
     static Stream<Arguments> rules() {
         return Stream.of(
-                Specs.rule("spec.peft.method: got 'qlora', expected one of [lora] (did you mean 'lora'?)",
+                rule("spec.peft.method: got 'qlora', expected one of [lora] (did you mean 'lora'?)",
                         "spec.peft.method=qlora"),
-                Specs.rule("spec.peft.r: got 0, expected a whole number >= 1", "spec.peft.r=0"),
-                Specs.rule("spec.peft.alpha: got -1.0, expected a number > 0", "spec.peft.alpha=-1"),
-                Specs.rule("spec.peft.dropout: got 1.0, expected a number in [0, 1)", "spec.peft.dropout=1"),
-                Specs.rule("spec.peft.targetModules: missing, expected a list of module names, e.g. [c_attn, c_proj], or"
+                rule("spec.peft.r: got 0, expected a whole number >= 1", "spec.peft.r=0"),
+                rule("spec.peft.alpha: got -1.0, expected a number > 0", "spec.peft.alpha=-1"),
+                rule("spec.peft.dropout: got 1.0, expected a number in [0, 1)", "spec.peft.dropout=1"),
+                rule("spec.peft.targetModules: missing, expected a list of module names, e.g. [c_attn, c_proj], or"
                         + " one regular expression string", "spec.peft.targetModules="),
-                Specs.rule("spec.peft.targetModules: got [], expected a list of at least 1 module name",
+                rule("spec.peft.targetModules: got [], expected a list of at least 1 module name",
                         "spec.peft.targetModules=[]"),
-                Specs.rule("spec.peft.targetModules[1]: got 'c_attn', expected each module name once; it is already listed",
+                rule("spec.peft.targetModules[1]: got 'c_attn', expected each module name once; it is already listed",
                         "spec.peft.targetModules=[c_attn, c_attn]"),
-                Specs.rule("spec.peft.targetModules: got '(c_attn', expected a valid regular expression (Unclosed group"
+                rule("spec.peft.targetModules: got '(c_attn', expected a valid regular expression (Unclosed group"
                         + " at index 7)", "spec.peft.targetModules='(c_attn'"),
-                Specs.rule("spec.peft.bias: got 'some', expected one of [none, lora_only, all]", "spec.peft.bias=some"),
-                Specs.rule("spec.peft.parent: got ' ', expected the directory of an adapter to start from",
+                rule("spec.peft.bias: got 'some', expected one of [none, lora_only, all]", "spec.peft.bias=some"),
+                rule("spec.peft.parent: got ' ', expected the directory of an adapter to start from",
                         "spec.peft.parent=' '"),
-                Specs.rule("spec.peft.base: got 'runs/base', expected no base while spec.model.init.from is set (take the"
+                rule("spec.peft.base: got 'runs/base', expected no base while spec.model.init.from is set (take the"
                         + " base weights from one place)", "spec.peft.base=runs/base"),
-                Specs.rule("spec.peft.base: missing, expected the base to fine-tune: a run or checkpoint directory (or set"
+                rule("spec.peft.base: missing, expected the base to fine-tune: a run or checkpoint directory (or set"
                         + " spec.model.init.from to a safetensors file)", "spec.model.init="),
-                Specs.rule("spec.output.adapter.image: got 'not a ref', expected an OCI reference such as"
+                rule("spec.output.adapter.image: got 'not a ref', expected an OCI reference such as"
                         + " registry.example.com/adapters/gpt:v1 or oci-layout:<dir>:<tag>",
                         "spec.output.adapter.image=not a ref"),
-                Specs.rule("spec.output.adapter.image: got 'oci-layout:adapters', expected an OCI reference such as"
+                rule("spec.output.adapter.image: got 'oci-layout:adapters', expected an OCI reference such as"
                         + " registry.example.com/adapters/gpt:v1 or oci-layout:<dir>:<tag>",
                         "spec.output.adapter.image=oci-layout:adapters"),
-                Specs.rule("spec.peft: missing, expected a peft section while spec.output.adapter.image is set (only a"
+                rule("spec.peft: missing, expected a peft section while spec.output.adapter.image is set (only a"
                         + " fine-tuning run makes an adapter)", "spec.peft="));
     }
 

@@ -170,16 +170,19 @@ class JobResourcesTest {
         List<HasMetadata> objects = render();
         Container c = coordinator(objects).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals("coordinator", c.getName());
-        assertEquals(List.of("coordinate", "--job", "/etc/spindle/job/job.yaml", "--cluster-dir", "/etc/spindle/cluster",
-                "--run-dir", "/scratch/run", "--host", "$(POD_IP)", "--port", "25520", "--namespace",
-                "$(POD_NAMESPACE)", "--status-configmap", "$(SPINDLE_JOB)-status"), c.getArgs());
+        assertEquals(List.of("coordinate", "--job", "/etc/spindle/job/job.yaml",
+                "--cluster-dir", "/etc/spindle/cluster", "--run-dir", "/scratch/run", "--host", "$(POD_IP)",
+                "--port", "25520", "--namespace", "$(POD_NAMESPACE)", "--status-configmap", "$(SPINDLE_JOB)-status"),
+                c.getArgs());
         assertTrue(c.getCommand().isEmpty(), "the image's entrypoint is the spindle CLI");
         Container w = workers(objects).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals("worker", w.getName());
-        assertEquals(List.of("worker", "--worker-id", "$(POD_NAME)", "--coordinator", "$(SPINDLE_JOB)-coordinator:25520",
-                "--job", "/etc/spindle/job/job.yaml", "--base-dir", "/etc/spindle/job", "--run-dir", "/scratch/run",
-                "--secret-file", "/etc/spindle/cluster/job.secret", "--tls-dir", "/etc/spindle/cluster", "--host",
-                "$(POD_IP)", "--port", "25520", "--data-port", "29500", "--advertise-data", "$(POD_IP):29500"),
+        assertEquals(List.of("worker", "--worker-id", "$(POD_NAME)",
+                "--coordinator", "$(SPINDLE_JOB)-coordinator:25520", "--job", "/etc/spindle/job/job.yaml",
+                "--base-dir", "/etc/spindle/job", "--run-dir", "/scratch/run",
+                "--secret-file", "/etc/spindle/cluster/job.secret", "--tls-dir", "/etc/spindle/cluster",
+                "--host", "$(POD_IP)", "--port", "25520", "--data-port", "29500",
+                "--advertise-data", "$(POD_IP):29500"),
                 w.getArgs());
         assertEquals(Map.of("pekko", 25520), ports(c));
         assertEquals(Map.of("pekko", 25520, "data", 29500), ports(w));
@@ -194,7 +197,8 @@ class JobResourcesTest {
             assertEquals(List.of("job=/etc/spindle/job ro", "cluster=/etc/spindle/cluster ro", "scratch=/scratch rw",
                     "tmp=/tmp rw"), container.getVolumeMounts().stream().map(JobResourcesTest::mount).toList());
             assertEquals(List.of("job=configMap gpt-train-job", "cluster=secret gpt-train-cluster mode 0400",
-                    "scratch=emptyDir", "tmp=emptyDir"), pod.getVolumes().stream().map(JobResourcesTest::volume).toList());
+                    "scratch=emptyDir", "tmp=emptyDir"),
+                    pod.getVolumes().stream().map(JobResourcesTest::volume).toList());
         }
         assertEquals("gpt-train-coordinator", coordinator(objects).getSpec().getTemplate().getSpec()
                 .getServiceAccountName());
@@ -355,7 +359,8 @@ class JobResourcesTest {
 
     @Test
     void specPlacementAddsToTheOverlays() throws IOException {
-        List<HasMetadata> objects = render("spec.kubernetes.workers.gpus=0", "spec.kubernetes.priorityClassName=training",
+        List<HasMetadata> objects = render("spec.kubernetes.workers.gpus=0",
+                "spec.kubernetes.priorityClassName=training",
                 "spec.kubernetes.nodeSelector={agentpool: gpu}",
                 "spec.kubernetes.tolerations=[{key: team, value: ml, effect: NoExecute}]");
         PodSpec pod = workers(objects).getSpec().getTemplate().getSpec();

@@ -2,6 +2,7 @@ package dev.spindle.launcher.kube;
 
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -87,8 +88,10 @@ final class Kubelet {
     static ConfigMap report(KubernetesClient client, String namespace, String configMap, String statusJson) {
         String patch = "{\"data\": {\"status.json\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(statusJson)
                 + "}}";
-        return client.configMaps().inNamespace(namespace).withName(configMap)
-                .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        // On a resource given whole, fabric8 sends the PATCH alone (no GET first): the Role must allow the patch.
+        ConfigMap target = new ConfigMapBuilder().withNewMetadata().withName(configMap).withNamespace(namespace)
+                .endMetadata().build();
+        return client.configMaps().inNamespace(namespace).resource(target).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 
     private void setStatus(Pod pod, String phase, ContainerStatus container) {

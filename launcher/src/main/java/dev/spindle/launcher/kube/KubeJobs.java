@@ -217,6 +217,11 @@ public final class KubeJobs implements AutoCloseable {
                             + " has no coordinator pod yet (phase " + status.phase().word() + ")"));
             container = "coordinator";
         }
+        status.pods().stream().filter(p -> p.name().equals(pod) && !p.scheduled()).findFirst().ifPresent(p -> {
+            // The API server answers an empty log for a pod no node has taken: say why instead.
+            throw new KubeException("pod " + pod + " of job " + name + " is not scheduled yet (" + p.phase()
+                    + "): it has no log; spindle status " + name + " shows the pods");
+        });
         call("reading the log of pod " + pod, () -> {
             var resource = client.pods().inNamespace(ns).withName(pod).inContainer(container);
             if (follow) {

@@ -2,6 +2,11 @@ package dev.spindle.launcher.kube;
 
 import dev.spindle.spec.JobSpec;
 import dev.spindle.spec.SpecReader;
+import dev.spindle.spec.SpecWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /** Job specs for the Kubernetes tests: a tiny GPT job with storage in ABFS and a digest-pinned image. */
@@ -13,6 +18,12 @@ final class KubeTestJobs {
     private KubeTestJobs() {}
 
     /** A job named {@code name} with {@code workers} data-parallel workers and {@code overrides} applied. */
+    /** {@link #job} written to {@code dir/NAME.yaml}. */
+    static Path jobFile(Path dir, String name, int workers, String... overrides) throws IOException {
+        return Files.writeString(dir.resolve(name + ".yaml"), SpecWriter.toYaml(job(name, workers, overrides)),
+                StandardCharsets.UTF_8);
+    }
+
     static JobSpec job(String name, int workers, String... overrides) {
         String yaml = """
                 apiVersion: spindle.dev/v1

@@ -170,10 +170,7 @@ public final class KubeJobs implements AutoCloseable {
 
     JobStatus status(String ns, String name) {
         return call("reading the status of job " + name, () -> {
-            ConfigMap root = root(ns, name);
-            if (root == null) {
-                throw missing(ns, name);
-            }
+            ConfigMap root = existingRoot(ns, name);
             return statusOf(ns, name, root);
         });
     }
@@ -256,12 +253,8 @@ public final class KubeJobs implements AutoCloseable {
 
     JobSpec cancel(String ns, String name) {
         return call("cancelling job " + name, () -> {
-            ConfigMap root = root(ns, name);
-            if (root == null) {
-                throw missing(ns, name);
-            }
-            client.configMaps().inNamespace(ns).withName(JobNames.root(name))
-                    .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+            ConfigMap root = existingRoot(ns, name);
+            deleteRoot(ns, name);
             return spec(root);
         });
     }
@@ -307,8 +300,7 @@ public final class KubeJobs implements AutoCloseable {
             }
             if (root.getMetadata().getDeletionTimestamp() == null) {
                 refuseActive(ns, name, root);
-                client.configMaps().inNamespace(ns).withName(JobNames.root(name))
-                        .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+                deleteRoot(ns, name);
             }
             return spec(root);
         });
@@ -329,10 +321,7 @@ public final class KubeJobs implements AutoCloseable {
     public List<Drift> diff(String name) {
         String ns = namespace();
         return call("comparing job " + name + " with its templates", () -> {
-            ConfigMap root = root(ns, name);
-            if (root == null) {
-                throw missing(ns, name);
-            }
+            ConfigMap root = existingRoot(ns, name);
             Job coordinator = client.batch().v1().jobs().inNamespace(ns).withName(JobNames.coordinator(name)).get();
             boolean resumed = coordinator != null && coordinator.getSpec().getTemplate().getSpec().getContainers().stream()
                     .anyMatch(c -> c.getArgs() != null && c.getArgs().contains("--resume"));
@@ -363,6 +352,20 @@ public final class KubeJobs implements AutoCloseable {
 
     private ConfigMap root(String ns, String name) {
         return client.configMaps().inNamespace(ns).withName(JobNames.root(name)).get();
+    }
+
+    private ConfigMap existingRoot(String ns, String name) {
+        ConfigMap root = root(ns, name);
+        if (root == null) {
+            throw missing(ns, name);
+        }
+        return root;
+    }
+
+    /** Foreground: the root stays (deletionTimestamp set) until the garbage collector deleted all it owns. */
+    private void deleteRoot(String ns, String name) {
+        client.configMaps().inNamespace(ns).withName(JobNames.root(name))
+                .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
     }
 
     private JobStatus statusOf(String ns, String name, ConfigMap root) {

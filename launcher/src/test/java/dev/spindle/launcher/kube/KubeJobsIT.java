@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spindle.launcher.Spindle;
 import dev.spindle.launcher.kube.render.JobNames;
 import dev.spindle.spec.JobSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -24,7 +25,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,24 +64,8 @@ class KubeJobsIT {
         }
     }
 
-    /** Every object of the job, by "Kind name", whatever its kind, through the admin's eyes. */
     private Map<String, HasMetadata> objectsOf(String job) {
-        KubernetesClient a = kube.admin;
-        String ns = kube.namespace;
-        Map<String, HasMetadata> all = new TreeMap<>();
-        Stream.of(a.configMaps().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.secrets().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.serviceAccounts().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.rbac().roles().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.rbac().roleBindings().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.services().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.batch().v1().jobs().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.network().v1().networkPolicies().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                a.policy().v1beta1().podDisruptionBudget().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list()
-                        .getItems(),
-                a.pods().inNamespace(ns).withLabel(JobNames.LABEL_JOB, job).list().getItems())
-                .flatMap(List::stream).forEach(o -> all.put(o.getKind() + " " + o.getMetadata().getName(), o));
-        return all;
+        return KubeTestJobs.objects(kube.admin, kube.namespace, job);
     }
 
     private static String statusJson(String phase, long generation, int worldSize, long step, List<Pod> ranks) {
@@ -218,7 +202,11 @@ class KubeJobsIT {
 
     @Test
     void diffReportsAChangedImageAndLabel() {
-        jobs.submit(KubeTestJobs.job("gpt", 2), SubmitOptions.DEFAULT);
+        // Through the Java front door, on a connection the handle owns.
+        try (SubmittedJob job = Spindle.submit(KubeTestJobs.job("gpt", 2), kube.target())) {
+            assertEquals(kube.namespace, job.namespace());
+            assertEquals(JobPhase.PENDING, job.status().phase());
+        }
         assertEquals(List.of(), jobs.diff("gpt"));
         String ns = kube.namespace;
         // Someone relabels a Job and points the stored spec at another image (a Job's pods cannot change).

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,18 +50,7 @@ class KubeJobsTest {
     }
 
     private List<HasMetadata> objectsOf(String job) {
-        return Stream.of(
-                client.configMaps().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.secrets().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.serviceAccounts().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.rbac().roles().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.rbac().roleBindings().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.services().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.batch().v1().jobs().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.network().v1().networkPolicies().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list().getItems(),
-                client.policy().v1beta1().podDisruptionBudget().inNamespace(NS).withLabel(JobNames.LABEL_JOB, job).list()
-                        .getItems())
-                .flatMap(List::stream).map(HasMetadata.class::cast).toList();
+        return List.copyOf(KubeTestJobs.objects(client, NS, job).values());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.spindle.launcher.kube;
 
+import dev.spindle.launcher.kube.render.JobNames;
 import dev.spindle.spec.JobSpec;
 import dev.spindle.spec.SpecReader;
 import dev.spindle.spec.SpecWriter;
@@ -7,7 +8,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** Job specs for the Kubernetes tests: a tiny GPT job with storage in ABFS and a digest-pinned image. */
 final class KubeTestJobs {
@@ -22,6 +28,19 @@ final class KubeTestJobs {
     static Path jobFile(Path dir, String name, int workers, String... overrides) throws IOException {
         return Files.writeString(dir.resolve(name + ".yaml"), SpecWriter.toYaml(job(name, workers, overrides)),
                 StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Every object labelled as {@code job}'s, by "Kind name": the kinds a job has, and its pods.
+     */
+    static Map<String, HasMetadata> objects(KubernetesClient client, String namespace, String job) {
+        Map<String, HasMetadata> all = new TreeMap<>();
+        Stream.of(client.configMaps(), client.secrets(), client.serviceAccounts(), client.rbac().roles(),
+                client.rbac().roleBindings(), client.services(), client.batch().v1().jobs(),
+                client.network().v1().networkPolicies(), client.policy().v1beta1().podDisruptionBudget(), client.pods())
+                .flatMap(kind -> kind.inNamespace(namespace).withLabel(JobNames.LABEL_JOB, job).list().getItems().stream())
+                .forEach(o -> all.put(o.getKind() + " " + o.getMetadata().getName(), (HasMetadata) o));
+        return all;
     }
 
     static JobSpec job(String name, int workers, String... overrides) {

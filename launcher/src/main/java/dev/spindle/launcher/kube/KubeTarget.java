@@ -78,6 +78,10 @@ public record KubeTarget(Optional<Path> kubeconfig, Optional<String> context, Op
                         .orElse("") + ": " + e.getMessage(), e);
             }
         } else {
+            if (!configured()) {
+                throw new KubeException("no Kubernetes cluster configured: no kubeconfig (KUBECONFIG, ~/.kube/config)"
+                        + " and not running in a pod; pass --kubeconfig, or run az aks get-credentials first");
+            }
             base = Config.autoConfigure(context.orElse(null));
         }
         if (context.isPresent() && (base.getCurrentContext() == null
@@ -85,15 +89,21 @@ public record KubeTarget(Optional<Path> kubeconfig, Optional<String> context, Op
             throw new KubeException("kubeconfig context '" + context.get() + "' does not exist; list them with"
                     + " kubectl config get-contexts");
         }
-        if (base.getMasterUrl() == null || base.getMasterUrl().isBlank()) {
-            throw new KubeException("no Kubernetes cluster configured: no kubeconfig (KUBECONFIG, ~/.kube/config)"
-                    + " and not running in a pod; pass --kubeconfig, or run az aks get-credentials first");
-        }
         ConfigBuilder builder = new ConfigBuilder(base)
                 .withRequestRetryBackoffLimit(REQUEST_RETRIES)
                 .withConnectionTimeout(CONNECT_TIMEOUT_MS);
         namespace.ifPresent(builder::withNamespace);
         return builder.build();
+    }
+
+    /**
+     * Whether fabric8's default resolution can find a cluster: a kubeconfig file, or a pod's service account
+     * (without either it would quietly try https://kubernetes.default.svc).
+     */
+    private static boolean configured() {
+        boolean kubeconfigFile = Config.getKubeconfigFilenames().stream().anyMatch(f -> Files.isRegularFile(Path.of(f)));
+        return kubeconfigFile || System.getenv("KUBERNETES_SERVICE_HOST") != null
+                || Files.isRegularFile(Path.of(Config.KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH));
     }
 
     /** A namespace is a DNS-1123 label; a wrong one would only fail later with a less helpful message. */

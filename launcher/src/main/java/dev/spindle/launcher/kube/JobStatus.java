@@ -1,14 +1,18 @@
 package dev.spindle.launcher.kube;
 
 import dev.spindle.launcher.kube.render.JobNames;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -76,6 +80,19 @@ public record JobStatus(String name, String namespace, JobPhase phase, String me
             message = report.message();
         }
         return new JobStatus(name, namespace, phase, message, desired, states, report);
+    }
+
+    /** Reads the status of the job whose root ConfigMap is {@code root}: 3 requests (status, Jobs, pods). */
+    static JobStatus read(KubernetesClient client, String ns, String name, ConfigMap root) {
+        ConfigMap status = client.configMaps().inNamespace(ns).withName(JobNames.status(name)).get();
+        StatusReport report = status == null || status.getData() == null ? StatusReport.EMPTY
+                : StatusReport.parse(status.getData().get(StatusReport.KEY));
+        Map<String, Job> jobs = new HashMap<>();
+        client.batch().v1().jobs().inNamespace(ns).withLabel(JobNames.LABEL_JOB, name).list().getItems()
+                .forEach(j -> jobs.put(j.getMetadata().getName(), j));
+        List<Pod> pods = client.pods().inNamespace(ns).withLabel(JobNames.LABEL_JOB, name).list().getItems();
+        return of(name, ns, root.getMetadata().getDeletionTimestamp() != null, jobs.get(JobNames.coordinator(name)),
+                jobs.get(JobNames.worker(name)), pods, report);
     }
 
     /** The worker pods that failed, oldest generation's too: a failed worker stays reported. */

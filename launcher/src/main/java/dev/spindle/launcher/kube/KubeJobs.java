@@ -9,20 +9,13 @@ import dev.spindle.spec.JobSpec;
 import dev.spindle.spec.SpecReader;
 import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.LogWatch;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.client.http.Interceptor;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -83,16 +76,7 @@ public final class KubeJobs implements AutoCloseable {
     /** {@link #connect(KubeTarget)} keeping the records of submitted jobs in {@code records}. */
     static KubeJobs connect(KubeTarget target, JobRecords records) {
         AtomicLong requests = new AtomicLong();
-        Interceptor counter = new Interceptor() {
-            @Override
-            public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder,
-                    io.fabric8.kubernetes.client.http.HttpRequest request, RequestTags tags) {
-                requests.incrementAndGet();
-            }
-        };
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(target.config())
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("spindle-request-count", counter))
-                .build();
+        KubernetesClient client = target.client(requests);
         return new KubeJobs(client, target.namespace(), Applier.serverSide(), records, requests);
     }
 
@@ -198,44 +182,9 @@ public final class KubeJobs implements AutoCloseable {
      */
     public void logs(String name, OptionalInt rank, boolean follow, OutputStream out) {
         String ns = namespace();
-        JobStatus status = status(ns, name);
-        String pod;
-        String container;
-        if (rank.isPresent()) {
-            int r = rank.getAsInt();
-            pod = status.report().podOfRank(r).orElseThrow(() -> new KubeException("job " + name + " has no rank " + r
-                    + (status.report().ranks().isEmpty() ? " yet: the coordinator has not assigned ranks"
-                            : ": the coordinator reports ranks " + status.report().ranks().keySet()
-                            + " (generation " + status.report().generation() + ")")));
-            container = "worker";
-        } else {
-            pod = status.pods().stream().filter(p -> "coordinator".equals(p.component())).map(PodState::name)
-                    .reduce((a, b) -> b).orElseThrow(() -> new KubeException("job " + name
-                            + " has no coordinator pod yet (phase " + status.phase().word() + ")"));
-            container = "coordinator";
-        }
-        status.pods().stream().filter(p -> p.name().equals(pod) && !p.scheduled()).findFirst().ifPresent(p -> {
-            // The API server answers an empty log for a pod no node has taken: say why instead.
-            throw new KubeException("pod " + pod + " of job " + name + " is not scheduled yet (" + p.phase()
-                    + "): it has no log; spindle status " + name + " shows the pods");
-        });
-        call("reading the log of pod " + pod, () -> {
-            var resource = client.pods().inNamespace(ns).withName(pod).inContainer(container);
-            if (follow) {
-                try (LogWatch watch = resource.watchLog(out)) {
-                    Throwable end = watch.onClose().toCompletableFuture().join();
-                    if (end != null) {
-                        throw new KubeException("the log of pod " + pod + " ended with an error: " + end.getMessage(), end);
-                    }
-                }
-            } else {
-                try {
-                    out.write(resource.getLog().getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
+        JobLogs logs = JobLogs.of(status(ns, name), rank);
+        call("reading the log of pod " + logs.pod(), () -> {
+            JobLogs.copy(client.pods().inNamespace(ns).withName(logs.pod()).inContainer(logs.container()), follow, out);
             return null;
         });
     }
@@ -369,15 +318,7 @@ public final class KubeJobs implements AutoCloseable {
     }
 
     private JobStatus statusOf(String ns, String name, ConfigMap root) {
-        ConfigMap status = client.configMaps().inNamespace(ns).withName(JobNames.status(name)).get();
-        StatusReport report = status == null || status.getData() == null ? StatusReport.EMPTY
-                : StatusReport.parse(status.getData().get(StatusReport.KEY));
-        Map<String, Job> jobs = new java.util.HashMap<>();
-        client.batch().v1().jobs().inNamespace(ns).withLabel(JOB_LABEL, name).list().getItems()
-                .forEach(j -> jobs.put(j.getMetadata().getName(), j));
-        List<Pod> pods = client.pods().inNamespace(ns).withLabel(JOB_LABEL, name).list().getItems();
-        return JobStatus.of(name, ns, root.getMetadata().getDeletionTimestamp() != null,
-                jobs.get(JobNames.coordinator(name)), jobs.get(JobNames.worker(name)), pods, report);
+        return JobStatus.read(client, ns, name, root);
     }
 
     /** Whether the server serves PodDisruptionBudgets as policy/v1 (1.21+); v1.20 has only policy/v1beta1. */

@@ -2,10 +2,16 @@ package dev.spindle.launcher.kube;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Which Kubernetes cluster and namespace to talk to. Every part is optional: without a kubeconfig
@@ -104,6 +110,22 @@ public record KubeTarget(Optional<Path> kubeconfig, Optional<String> context, Op
         boolean kubeconfigFile = Config.getKubeconfigFilenames().stream().anyMatch(f -> Files.isRegularFile(Path.of(f)));
         return kubeconfigFile || System.getenv("KUBERNETES_SERVICE_HOST") != null
                 || Files.isRegularFile(Path.of(Config.KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH));
+    }
+
+    /**
+     * A client for this target that counts the HTTP requests it sends in {@code requests} (an interceptor
+     * sees every request: discovery, checks, applies, watches when they open).
+     */
+    KubernetesClient client(AtomicLong requests) {
+        Interceptor counter = new Interceptor() {
+            @Override
+            public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+                requests.incrementAndGet();
+            }
+        };
+        return new KubernetesClientBuilder().withConfig(config())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("spindle-request-count", counter))
+                .build();
     }
 
     /** A namespace is a DNS-1123 label; a wrong one would only fail later with a less helpful message. */

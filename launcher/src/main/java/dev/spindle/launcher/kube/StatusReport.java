@@ -1,9 +1,9 @@
 package dev.spindle.launcher.kube;
 
-import dev.spindle.launcher.kube.render.JobNames;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spindle.launcher.kube.render.JobNames;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;

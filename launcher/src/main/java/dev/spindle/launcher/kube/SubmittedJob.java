@@ -2,10 +2,10 @@ package dev.spindle.launcher.kube;
 
 import dev.spindle.launcher.kube.render.JobNames;
 import dev.spindle.spec.JobSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -64,17 +64,20 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
 
     /** The same spec with another training section. */
     public Spec withTraining(TrainingSpec newTraining) {
-        return new Spec(model, data, optimizer, newTraining, checkpoint, peft, output, parallelism, elastic, kubernetes);
+        return new Spec(model, data, optimizer, newTraining, checkpoint, peft, output, parallelism, elastic,
+                kubernetes);
     }
 
     /** The same spec with another checkpoint section. */
     public Spec withCheckpoint(CheckpointSpec newCheckpoint) {
-        return new Spec(model, data, optimizer, training, newCheckpoint, peft, output, parallelism, elastic, kubernetes);
+        return new Spec(model, data, optimizer, training, newCheckpoint, peft, output, parallelism, elastic,
+                kubernetes);
     }
 
     /** The same spec with another PEFT section ({@code null}: train every parameter). */
     public Spec withPeft(PeftSpec newPeft) {
-        return new Spec(model, data, optimizer, training, checkpoint, newPeft, output, parallelism, elastic, kubernetes);
+        return new Spec(model, data, optimizer, training, checkpoint, newPeft, output, parallelism, elastic,
+                kubernetes);
     }
 
     /**
@@ -94,7 +97,8 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
 
     /** The same spec with another elastic section ({@code null}: a fixed size of {@code parallelism.data}). */
     public Spec withElastic(ElasticSpec newElastic) {
-        return new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism, newElastic, kubernetes);
+        return new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism, newElastic,
+                kubernetes);
     }
 
     /** The same spec with another Kubernetes section ({@code null}: none, the job trains locally only). */

@@ -1,5 +1,6 @@
 package dev.spindle.spec;
 
+import static dev.spindle.spec.Specs.rule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -83,8 +84,8 @@ class KubernetesSpecTest {
 
     static Stream<Arguments> rules() {
         return Stream.of(
-                rule("spec.kubernetes.image: got 'myacr.azurecr.io/spindle-trainer:v1', expected an image pinned by"
-                        + " digest, repository@sha256:<64 lower-case hex digits> (a tag can move; the digest is what"
+                rule("spec.kubernetes.image: got 'myacr.azurecr.io/spindle-trainer:v1', expected an image pinned"
+                        + " by digest, repository@sha256:<64 lower-case hex digits> (a tag can move; the digest is what"
                         + " ran)", "spec.kubernetes.image=myacr.azurecr.io/spindle-trainer:v1"),
                 rule("spec.kubernetes.image: got 'trainer@sha256:abc', expected an image pinned by digest,"
                         + " repository@sha256:<64 lower-case hex digits> (a tag can move; the digest is what ran)",
@@ -128,12 +129,6 @@ class KubernetesSpecTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rules")
     void brokenRuleIsTheOnlyProblem(String expected, List<String> overrides) {
-        List<String> problems = Specs.problems(AKS, overrides.toArray(String[]::new)).stream()
-                .map(Problem::toString).toList();
-        assertEquals(List.of(expected), problems);
-    }
-
-    private static Arguments rule(String expected, String... overrides) {
-        return Arguments.of(expected, List.of(overrides));
+        assertEquals(List.of(expected), Specs.problemLines(AKS, overrides));
     }
 }

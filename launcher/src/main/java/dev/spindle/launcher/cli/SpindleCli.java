@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             TrainCommand.class,
             ValidateCommand.class,
+            RenderCommand.class,
             DataCommand.class,
             CheckpointsCommand.class,
             AdaptersCommand.class,

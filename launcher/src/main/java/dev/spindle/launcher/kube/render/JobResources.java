@@ -22,6 +22,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.client.utils.YamlDumpSettingsBuilder;
+import io.fabric8.kubernetes.model.jackson.Jackson2JdkTypesModule;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -59,7 +62,10 @@ public final class JobResources {
     /** {@code J-coordinator} names a Service: a DNS-1035 label, so the name starts with a letter. */
     private static final Pattern KUBERNETES_NAME = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
 
-    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    /** fabric8's defaults, but YAML quotes only where a string would otherwise read as another type. */
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(
+            JsonMapper.builderWithJackson2Defaults().addModule(new Jackson2JdkTypesModule()).build(), true,
+            new YamlDumpSettingsBuilder().setMinimizeQuotes(true).build());
 
     private JobResources() {
     }

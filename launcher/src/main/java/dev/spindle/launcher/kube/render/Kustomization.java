@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.databind.DeserializationFeature;
@@ -32,7 +31,7 @@ final class Kustomization {
     static final String ROOT = "manifests";
     static final String FILE = "kustomization.yaml";
 
-    private static final Set<String> FIELDS = Set.of("bases", "resources", "commonLabels", "patchesJson6902");
+    private static final List<String> FIELDS = List.of("bases", "resources", "commonLabels", "patchesJson6902");
     private static final YAMLMapper YAML =
             YAMLMapper.builder().disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
@@ -55,7 +54,11 @@ final class Kustomization {
             objects.addAll(build(resolve(dir, base.asString())));
         }
         for (JsonNode resource : k.path("resources")) {
-            for (JsonNode doc : readAll(resolve(dir, resource.asString()))) {
+            String path = resolve(dir, resource.asString());
+            for (JsonNode doc : readAll(path)) {
+                if (!doc.isObject() || !doc.path("kind").isString()) {
+                    throw new IllegalStateException(path + ": every document must be a Kubernetes object with a kind");
+                }
                 objects.add((ObjectNode) doc);
             }
         }
@@ -77,7 +80,11 @@ final class Kustomization {
         String kind = target.path("kind").asString();
         String name = target.path("name").asString();
         String patchFile = resolve(dir, entry.path("path").asString());
-        JsonNode operations = readAll(patchFile).get(0);
+        List<JsonNode> docs = readAll(patchFile);
+        if (docs.size() != 1 || !docs.get(0).isArray()) {
+            throw new IllegalStateException(patchFile + ": a JSON 6902 patch is one document, a list of operations");
+        }
+        JsonNode operations = docs.get(0);
         for (int i = 0; i < objects.size(); i++) {
             ObjectNode o = objects.get(i);
             if (apiVersion.equals(o.path("apiVersion").asString()) && kind.equals(o.path("kind").asString())
@@ -102,22 +109,26 @@ final class Kustomization {
                 throw new IllegalStateException(path + " is not on the class path: the launcher jar carries "
                         + ROOT + "/ (launcher/pom.xml copies ../manifests there); rebuild the launcher");
             }
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            List<JsonNode> docs = new ArrayList<>();
-            // Document by document: readValues would also split a top-level list (a patch file) into items.
-            try (JsonParser parser = YAML.createParser(text)) {
-                for (JsonNode doc = YAML.readTree(parser); doc != null; doc = YAML.readTree(parser)) {
-                    if (!doc.isNull() && !doc.isMissingNode()) {
-                        docs.add(doc);
-                    }
-                }
-            }
-            return docs;
+            return parseAll(new String(in.readAllBytes(), StandardCharsets.UTF_8), path);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read " + path + " from the class path", e);
-        } catch (JacksonException e) {
-            throw new IllegalStateException(path + " is not valid YAML: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** Every YAML document of {@code text} (empty documents left out); {@code source} names it in errors. */
+    static List<JsonNode> parseAll(String text, String source) {
+        List<JsonNode> docs = new ArrayList<>();
+        // Document by document: readValues would also split a top-level list (a patch file) into items.
+        try (JsonParser parser = YAML.createParser(text)) {
+            for (JsonNode doc = YAML.readTree(parser); doc != null; doc = YAML.readTree(parser)) {
+                if (!doc.isNull() && !doc.isMissingNode()) {
+                    docs.add(doc);
+                }
+            }
+        } catch (JacksonException e) {
+            throw new IllegalStateException(source + " is not valid YAML: " + e.getOriginalMessage(), e);
+        }
+        return docs;
     }
 
     /** {@code dir/relative}, normalized ({@code ../} resolved) as a class-path name. */

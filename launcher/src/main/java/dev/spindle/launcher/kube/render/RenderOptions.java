@@ -2,6 +2,7 @@ package dev.spindle.launcher.kube.render;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What a rendering needs beyond the job spec: where, for which server, with which secret and owner.
@@ -22,7 +23,15 @@ import java.util.Optional;
 public record RenderOptions(String namespace, boolean policyV1, Optional<ClusterSecret> secret,
                             Optional<String> ownerUid, boolean resume) {
 
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+    /** @throws IllegalArgumentException for a namespace Kubernetes would not take */
     public RenderOptions {
+        if (namespace != null && !NAMESPACE.matcher(namespace).matches()) {
+            throw new IllegalArgumentException("namespace: got '" + namespace + "', expected a DNS-1123 label"
+                    + " (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63"
+                    + " characters)");
+        }
         Objects.requireNonNull(secret, "secret (Optional.empty() for none)");
         Objects.requireNonNull(ownerUid, "ownerUid (Optional.empty() for none)");
     }

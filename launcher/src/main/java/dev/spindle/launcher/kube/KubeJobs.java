@@ -123,7 +123,7 @@ public final class KubeJobs implements AutoCloseable {
             }
             ClusterSecret secret = existing == null ? ClusterSecret.generate() : reuseSecret(ns, name);
             RenderOptions render = RenderOptions.defaults(ns).withPolicyV1(policyV1()).withSecret(secret)
-                    .withResume(options.resume());
+                    .withResume(options.resume() || existing != null && resumed(ns, name));
             HasMetadata root = applier.apply(client, ns, JobResources.render(job, render).get(0));
             List<HasMetadata> owned = JobResources.render(job, render.withOwnerUid(root.getMetadata().getUid()));
             for (HasMetadata resource : owned.subList(1, owned.size())) {
@@ -155,7 +155,7 @@ public final class KubeJobs implements AutoCloseable {
     JobStatus status(String ns, String name) {
         return call("reading the status of job " + name, () -> {
             ConfigMap root = existingRoot(ns, name);
-            return statusOf(ns, name, root);
+            return JobStatus.read(client, ns, name, root);
         });
     }
 
@@ -167,7 +167,7 @@ public final class KubeJobs implements AutoCloseable {
             for (ConfigMap cm : client.configMaps().inNamespace(ns).withLabel(JOB_LABEL).list().getItems()) {
                 String job = cm.getMetadata().getLabels().get(JOB_LABEL);
                 if (JobNames.root(job).equals(cm.getMetadata().getName())) {
-                    all.add(statusOf(ns, job, cm));
+                    all.add(JobStatus.read(client, ns, job, cm));
                 }
             }
             all.sort(Comparator.comparing(JobStatus::name));
@@ -271,11 +271,8 @@ public final class KubeJobs implements AutoCloseable {
         String ns = namespace();
         return call("comparing job " + name + " with its templates", () -> {
             ConfigMap root = existingRoot(ns, name);
-            Job coordinator = client.batch().v1().jobs().inNamespace(ns).withName(JobNames.coordinator(name)).get();
-            boolean resumed = coordinator != null && coordinator.getSpec().getTemplate().getSpec().getContainers().stream()
-                    .anyMatch(c -> c.getArgs() != null && c.getArgs().contains("--resume"));
             RenderOptions render = RenderOptions.defaults(ns).withPolicyV1(policyV1())
-                    .withOwnerUid(root.getMetadata().getUid()).withResume(resumed);
+                    .withOwnerUid(root.getMetadata().getUid()).withResume(resumed(ns, name));
             return Drift.between(JobResources.render(spec(root), render),
                     want -> client.resource(want).inNamespace(ns).get());
         });
@@ -317,8 +314,14 @@ public final class KubeJobs implements AutoCloseable {
                 .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
     }
 
-    private JobStatus statusOf(String ns, String name, ConfigMap root) {
-        return JobStatus.read(client, ns, name, root);
+    /**
+     * Whether the live coordinator was started with {@code --resume}: a re-submit or diff renders it the same,
+     * since a Job's pod template cannot change.
+     */
+    private boolean resumed(String ns, String name) {
+        Job coordinator = client.batch().v1().jobs().inNamespace(ns).withName(JobNames.coordinator(name)).get();
+        return coordinator != null && coordinator.getSpec().getTemplate().getSpec().getContainers().stream()
+                .anyMatch(c -> c.getArgs() != null && c.getArgs().contains("--resume"));
     }
 
     /** Whether the server serves PodDisruptionBudgets as policy/v1 (1.21+); v1.20 has only policy/v1beta1. */
@@ -365,7 +368,7 @@ public final class KubeJobs implements AutoCloseable {
             throw new KubeException("job " + name + " is being deleted; " + verb + " it again when spindle status "
                     + name + " says it is gone");
         }
-        JobStatus status = statusOf(ns, name, root);
+        JobStatus status = JobStatus.read(client, ns, name, root);
         if (!status.phase().active()) {
             throw new KubeException("job " + name + " already ran in namespace " + ns + " (" + status.phase().word()
                     + "); continue it from its last checkpoint with spindle resume " + name
@@ -374,7 +377,7 @@ public final class KubeJobs implements AutoCloseable {
     }
 
     private void refuseActive(String ns, String name, ConfigMap root) {
-        JobStatus status = statusOf(ns, name, root);
+        JobStatus status = JobStatus.read(client, ns, name, root);
         if (status.phase().active()) {
             throw new KubeException("job " + name + " is still running (" + status.phase().word()
                     + (status.report().step() > 0 ? ", step " + status.report().step() : "") + "); resume is for a"

@@ -198,6 +198,11 @@ class KubeJobsIT {
         jobs.resume("gpt", Optional.empty(), Duration.ofSeconds(10));
         assertTrue(coordinatorArgs().contains("--resume"), coordinatorArgs().toString());
         assertEquals(JobPhase.PENDING, jobs.status("gpt").phase());
+        // Submitting the resumed job again keeps its coordinator's --resume (a Job's pods cannot change).
+        Map<String, String> resumedVersions = versions(objectsOf("gpt"));
+        jobs.submit(spec, SubmitOptions.DEFAULT);
+        assertEquals(resumedVersions, versions(objectsOf("gpt")));
+        assertEquals(List.of(), jobs.diff("gpt"));
     }
 
     @Test

@@ -59,7 +59,7 @@ class KubeErrorsTest {
     }
 
     @Test
-    void anUnreachableServerIsOneLineWithinSeconds(@TempDir Path dir) throws IOException {
+    void anUnreachableServerIsOneLineNamingIt(@TempDir Path dir) throws IOException {
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();  // closed again: nothing listens there

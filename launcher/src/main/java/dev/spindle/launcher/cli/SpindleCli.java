@@ -27,6 +27,13 @@ import picocli.CommandLine.Command;
             CheckpointsCommand.class,
             AdaptersCommand.class,
             BenchCommand.class,
+            SubmitCommand.class,
+            StatusCommand.class,
+            LogsCommand.class,
+            CancelCommand.class,
+            ResumeCommand.class,
+            ListCommand.class,
+            DiffCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SpindleCli implements Runnable {

@@ -2,6 +2,9 @@ package dev.spindle.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.spindle.launcher.kube.KubeException;
+import dev.spindle.launcher.kube.KubeTarget;
+import dev.spindle.launcher.kube.SubmittedJob;
 import dev.spindle.model.Model;
 import dev.spindle.model.ModelRegistry;
 import dev.spindle.peft.lora.LoraConfig;
@@ -57,6 +60,23 @@ public final class Spindle {
                 : job;
         int workers = effective.spec().parallelism().data();
         return workers == 1 ? LocalTraining.run(effective, options) : ClusterTraining.run(effective, options, workers);
+    }
+
+    /**
+     * Submits the job to a Kubernetes cluster: checks it (spec, namespace, storage URIs, GPUs), then applies
+     * its objects with server-side apply. The handle owns the connection: close it when done following.
+     *
+     * <pre>{@code
+     * try (SubmittedJob run = Spindle.submit(job, KubeTarget.DEFAULT.withNamespace("ml-training"))) {
+     *     JobStatus end = run.await(Duration.ofHours(4), event -> System.out.println(event.line()));
+     * }
+     * }</pre>
+     *
+     * @throws JobException if the spec cannot run on Kubernetes (nothing was applied)
+     * @throws KubeException if the cluster could not be used
+     */
+    public static SubmittedJob submit(JobSpec job, KubeTarget cluster) {
+        return SubmittedJob.submit(job, cluster);
     }
 
     /**

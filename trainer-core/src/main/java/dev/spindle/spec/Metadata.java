@@ -39,7 +39,7 @@ public record Metadata(String name, Map<String, String> labels) {
         } else {
             c.matches("name", name, DNS_LABEL, DNS_LABEL_TEXT);
         }
-        labels.forEach((key, value) -> checkLabel(c, key, value));
+        labels.forEach((key, value) -> checkLabel(c, "labels", key, value));
         c.throwIfAny();
     }
 
@@ -48,15 +48,16 @@ public record Metadata(String name, Map<String, String> labels) {
         return new Metadata(newName, labels);
     }
 
-    private static void checkLabel(Checks c, String key, String value) {
-        String field = "labels." + key;
+    /** A label as Kubernetes takes it, reported under {@code mapField} (e.g. {@code labels}, {@code nodeSelector}). */
+    static void checkLabel(Checks c, String mapField, String key, String value) {
+        String field = mapField + "." + key;
         int slash = key.indexOf('/');
         String prefix = slash < 0 ? null : key.substring(0, slash);
         String name = slash < 0 ? key : key.substring(slash + 1);
         boolean keyOk = name.length() <= MAX_NAME_LENGTH && LABEL_NAME.matcher(name).matches()
                 && (prefix == null || prefix.length() <= MAX_PREFIX_LENGTH && LABEL_PREFIX.matcher(prefix).matches());
         if (!keyOk) {
-            c.fail("labels", key, "label keys as Kubernetes takes them: an optional DNS-subdomain prefix and '/', then"
+            c.fail(mapField, key, "label keys as Kubernetes takes them: an optional DNS-subdomain prefix and '/', then"
                     + " up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
         }
         if (value == null) {

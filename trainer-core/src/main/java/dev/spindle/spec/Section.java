@@ -181,6 +181,48 @@ final class Section {
     }
 
     /**
+     * Binds the list of mappings under {@code key}, element {@code i} at path {@code key[i]}; {@code null} when
+     * absent; an element that could not be built is left out (its problems are already reported).
+     */
+    <T extends Record> List<T> children(String key, Class<T> childType, Function<Section, T> binder) {
+        JsonNode v = get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isArray()) {
+            return wrongType(key, v, "a list of mappings with fields " + fieldNames(childType), null);
+        }
+        List<T> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            String at = key + "[" + i + "]";
+            JsonNode e = v.get(i);
+            T built = e.isObject() ? binder.apply(new Section(e, path(at), childType, problems))
+                    : wrongType(at, e, "a mapping with fields " + fieldNames(childType), null);
+            if (built == null) {
+                reported.add(path(key));
+            } else {
+                out.add(built);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A Kubernetes quantity such as {@code 16Gi} or {@code "4"}: YAML reads a bare {@code 4} or {@code 0.5}
+     * as a number, which Kubernetes takes as that quantity, so a number is accepted and kept as its text.
+     */
+    String quantity(String key, String dflt) {
+        JsonNode v = get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        return v.isNumber() ? v.asText() : wrongType(key, v, "a Kubernetes quantity such as \"4\" or 16Gi", dflt);
+    }
+
+    /**
      * Runs the record's constructor and collects its problems, except those about paths already
      * reported; returns the record only when this section had no problem at all.
      */

@@ -13,10 +13,11 @@ package dev.spindle.spec;
  *
  * @param parallelism {@code null} means {@link ParallelismSpec#DEFAULT} (one worker)
  * @param elastic {@code null} means {@link ElasticSpec#defaultsFor} the data-parallel degree (a fixed size)
+ * @param kubernetes how the job runs on Kubernetes, or {@code null} for a job that only trains locally
  */
 public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, TrainingSpec training,
                    CheckpointSpec checkpoint, PeftSpec peft, OutputSpec output, ParallelismSpec parallelism,
-                   ElasticSpec elastic) {
+                   ElasticSpec elastic, KubernetesSpec kubernetes) {
 
     static final String PATH = "spec";
 
@@ -30,6 +31,13 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
     public Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, TrainingSpec training,
             CheckpointSpec checkpoint, PeftSpec peft, OutputSpec output) {
         this(model, data, optimizer, training, checkpoint, peft, output, null, null);
+    }
+
+    /** A spec with no Kubernetes section (it trains locally; {@code spindle render} asks for one). */
+    public Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, TrainingSpec training,
+            CheckpointSpec checkpoint, PeftSpec peft, OutputSpec output, ParallelismSpec parallelism,
+            ElasticSpec elastic) {
+        this(model, data, optimizer, training, checkpoint, peft, output, parallelism, elastic, null);
     }
 
     public Spec {
@@ -56,17 +64,20 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
 
     /** The same spec with another training section. */
     public Spec withTraining(TrainingSpec newTraining) {
-        return new Spec(model, data, optimizer, newTraining, checkpoint, peft, output, parallelism, elastic);
+        return new Spec(model, data, optimizer, newTraining, checkpoint, peft, output, parallelism, elastic,
+                kubernetes);
     }
 
     /** The same spec with another checkpoint section. */
     public Spec withCheckpoint(CheckpointSpec newCheckpoint) {
-        return new Spec(model, data, optimizer, training, newCheckpoint, peft, output, parallelism, elastic);
+        return new Spec(model, data, optimizer, training, newCheckpoint, peft, output, parallelism, elastic,
+                kubernetes);
     }
 
     /** The same spec with another PEFT section ({@code null}: train every parameter). */
     public Spec withPeft(PeftSpec newPeft) {
-        return new Spec(model, data, optimizer, training, checkpoint, newPeft, output, parallelism, elastic);
+        return new Spec(model, data, optimizer, training, checkpoint, newPeft, output, parallelism, elastic,
+                kubernetes);
     }
 
     /**
@@ -81,12 +92,19 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
         ParallelismSpec next = newParallelism == null ? ParallelismSpec.DEFAULT : newParallelism;
         ElasticSpec following = elastic.equals(ElasticSpec.defaultsFor(parallelism.data()))
                 ? ElasticSpec.defaultsFor(next.data()) : elastic;
-        return new Spec(model, data, optimizer, training, checkpoint, peft, output, next, following);
+        return new Spec(model, data, optimizer, training, checkpoint, peft, output, next, following, kubernetes);
     }
 
     /** The same spec with another elastic section ({@code null}: a fixed size of {@code parallelism.data}). */
     public Spec withElastic(ElasticSpec newElastic) {
-        return new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism, newElastic);
+        return new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism, newElastic,
+                kubernetes);
+    }
+
+    /** The same spec with another Kubernetes section ({@code null}: none, the job trains locally only). */
+    public Spec withKubernetes(KubernetesSpec newKubernetes) {
+        return new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism, elastic,
+                newKubernetes);
     }
 
     /** {@code 1 <= minWorkers <= parallelism.data <= maxWorkers}; the first inequality is ElasticSpec's own. */

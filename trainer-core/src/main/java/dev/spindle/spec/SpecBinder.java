@@ -50,8 +50,9 @@ final class SpecBinder {
         // With a parallelism section that failed to bind, checking elastic bounds against the default
         // degree would report problems the person did not make; its own problems are reported already.
         ElasticSpec elastic = parallelism == null && s.raw("parallelism") != null ? null : bound;
+        KubernetesSpec kubernetes = s.child("kubernetes", KubernetesSpec.class, SpecBinder::kubernetes);
         return s.build(() -> new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism,
-                elastic));
+                elastic, kubernetes));
     }
 
     private static ModelSpec model(Section s) {
@@ -153,6 +154,49 @@ final class SpecBinder {
         int maxRestarts = s.integer("maxRestarts", ElasticSpec.DEFAULT_MAX_RESTARTS);
         int timeout = s.integer("rendezvousTimeoutSeconds", ElasticSpec.DEFAULT_RENDEZVOUS_TIMEOUT_SECONDS);
         return s.build(() -> new ElasticSpec(minWorkers, maxWorkers, maxRestarts, timeout));
+    }
+
+    private static KubernetesSpec kubernetes(Section s) {
+        String image = s.text("image");
+        String namespace = s.text("namespace");
+        String overlay = s.text("overlay");
+        KubernetesSpec.Workers workers = s.child("workers", KubernetesSpec.Workers.class, SpecBinder::workers);
+        KubernetesSpec.Coordinator coordinator =
+                s.child("coordinator", KubernetesSpec.Coordinator.class, SpecBinder::coordinator);
+        String priorityClassName = s.text("priorityClassName");
+        var nodeSelector = s.textMap("nodeSelector");
+        List<KubernetesSpec.Toleration> tolerations =
+                s.children("tolerations", KubernetesSpec.Toleration.class, SpecBinder::toleration);
+        KubernetesSpec.WorkloadIdentity identity =
+                s.child("workloadIdentity", KubernetesSpec.WorkloadIdentity.class, SpecBinder::workloadIdentity);
+        return s.build(() -> new KubernetesSpec(image, namespace, overlay, workers, coordinator, priorityClassName,
+                nodeSelector, tolerations, identity));
+    }
+
+    private static KubernetesSpec.Workers workers(Section s) {
+        int gpus = s.integer("gpus", KubernetesSpec.Workers.DEFAULT_GPUS);
+        String cpu = s.quantity("cpu", KubernetesSpec.Workers.DEFAULT_CPU);
+        String memory = s.quantity("memory", KubernetesSpec.Workers.DEFAULT_MEMORY);
+        return s.build(() -> new KubernetesSpec.Workers(gpus, cpu, memory));
+    }
+
+    private static KubernetesSpec.Coordinator coordinator(Section s) {
+        String cpu = s.quantity("cpu", KubernetesSpec.Coordinator.DEFAULT_CPU);
+        String memory = s.quantity("memory", KubernetesSpec.Coordinator.DEFAULT_MEMORY);
+        return s.build(() -> new KubernetesSpec.Coordinator(cpu, memory));
+    }
+
+    private static KubernetesSpec.Toleration toleration(Section s) {
+        String key = s.text("key");
+        String operator = s.text("operator");
+        String value = s.text("value");
+        String effect = s.text("effect");
+        return s.build(() -> new KubernetesSpec.Toleration(key, operator, value, effect));
+    }
+
+    private static KubernetesSpec.WorkloadIdentity workloadIdentity(Section s) {
+        String clientId = s.text("clientId");
+        return s.build(() -> new KubernetesSpec.WorkloadIdentity(clientId));
     }
 
     private static PeftSpec peft(Section s) {

@@ -79,7 +79,8 @@ class OverridesTest {
         List<Problem> problems = Specs.problems(Specs.FULL, "spec.optimiser.lr=0.1");
 
         assertEquals(1, problems.size());
-        assertEquals("spec.optimiser: unknown field, expected one of [model, data, optimizer, training, checkpoint, peft, output, parallelism, elastic]"
+        assertEquals("spec.optimiser: unknown field, expected one of [model, data, optimizer, training, checkpoint, peft, output, parallelism, elastic,"
+                + " kubernetes]"
                 + " (did you mean 'optimizer'?)", problems.get(0).toString());
     }
 

@@ -1,5 +1,6 @@
 package dev.spindle.spec;
 
+import static dev.spindle.spec.Specs.rule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -104,9 +105,7 @@ class PeftSpecTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rules")
     void brokenRuleIsTheOnlyProblem(String expected, List<String> overrides) {
-        List<String> problems = Specs.problems(LORA, overrides.toArray(String[]::new)).stream()
-                .map(Problem::toString).toList();
-        assertEquals(List.of(expected), problems);
+        assertEquals(List.of(expected), Specs.problemLines(LORA, overrides));
     }
 
     @Test
@@ -115,9 +114,5 @@ class PeftSpecTest {
                 "oci-layout:/tmp/layout:v1")) {
             assertEquals(ref, new AdapterOutputSpec(ref).image());
         }
-    }
-
-    private static Arguments rule(String expected, String... overrides) {
-        return Arguments.of(expected, List.of(overrides));
     }
 }

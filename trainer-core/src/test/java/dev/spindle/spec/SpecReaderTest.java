@@ -70,7 +70,8 @@ class SpecReaderTest {
     void unknownFieldIsReportedWithSuggestion() {
         List<Problem> problems = Specs.problems(Specs.MINIMAL.replace("  training:", "  trainng:"));
 
-        assertEquals("spec.trainng: unknown field, expected one of [model, data, optimizer, training, checkpoint, peft, output, parallelism, elastic]"
+        assertEquals("spec.trainng: unknown field, expected one of [model, data, optimizer, training, checkpoint, peft, output, parallelism, elastic,"
+                + " kubernetes]"
                 + " (did you mean 'training'?)", problems.get(0).toString());
         assertEquals(new Problem("spec.training", Problem.MISSING, "an object with steps and batchSize"), problems.get(1));
         assertEquals(2, problems.size());

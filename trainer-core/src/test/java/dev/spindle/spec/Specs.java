@@ -3,6 +3,7 @@ package dev.spindle.spec;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import org.junit.jupiter.params.provider.Arguments;
 
 /** Spec texts shared by the tests of this package. */
 final class Specs {
@@ -86,6 +87,16 @@ final class Specs {
             """;
 
     private Specs() {
+    }
+
+    /** A case of a "broken rule" table: the one problem line expected, and the overrides that break it. */
+    static Arguments rule(String expected, String... overrides) {
+        return Arguments.of(expected, List.of(overrides));
+    }
+
+    /** The problem lines of reading {@code yaml} with {@code overrides}, which must fail. */
+    static List<String> problemLines(String yaml, List<String> overrides) {
+        return problems(yaml, overrides.toArray(String[]::new)).stream().map(Problem::toString).toList();
     }
 
     /** The problems of reading {@code yaml} with {@code overrides}, which must fail. */

@@ -22,10 +22,18 @@ import picocli.CommandLine.Command;
         subcommands = {
             TrainCommand.class,
             ValidateCommand.class,
+            RenderCommand.class,
             DataCommand.class,
             CheckpointsCommand.class,
             AdaptersCommand.class,
             BenchCommand.class,
+            SubmitCommand.class,
+            StatusCommand.class,
+            LogsCommand.class,
+            CancelCommand.class,
+            ResumeCommand.class,
+            ListCommand.class,
+            DiffCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SpindleCli implements Runnable {

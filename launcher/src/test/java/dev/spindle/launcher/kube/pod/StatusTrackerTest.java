@@ -82,4 +82,28 @@ class StatusTrackerTest {
         assertEquals(java.util.List.of("phase", "generation", "worldSize", "desiredWorkers", "step", "totalSteps",
                 "loss", "checkpointStep", "message", "ranks", "updated"), keys);
     }
+
+    @Test
+    void theSubmitSideReadsWhatTheCoordinatorWrites() throws Exception {
+        StatusTracker tracker = new StatusTracker(2, 0, 100);
+        dev.spindle.launcher.kube.StatusReport before = dev.spindle.launcher.kube.StatusReport.parse(
+                tracker.snapshot(Instant.now()).toJson());
+        assertEquals("Forming", before.phase());
+        assertEquals(-1, before.checkpointStep(), "no checkpoint yet reads as -1");
+        assertTrue(Double.isNaN(before.loss()), "no loss yet reads as NaN");
+        tracker.accept(event("{\"event\":\"generation-started\",\"generation\":3,\"worldSize\":2,\"restoreStep\":8}"));
+        tracker.accept(event("{\"event\":\"assignment\",\"generation\":3,\"rank\":1,\"workerId\":\"tiny-worker-b\"}"));
+        tracker.accept(event("{\"event\":\"checkpoint-committed\",\"generation\":3,\"step\":12}"));
+        tracker.onStep(new StepMetrics(13, 1.25, 0.001, 1.0, 100, 0, 10, 0, 1, Double.NaN));
+        dev.spindle.launcher.kube.StatusReport now = dev.spindle.launcher.kube.StatusReport.parse(
+                tracker.snapshot(Instant.now()).toJson());
+        assertEquals("Running", now.phase());
+        assertEquals(3, now.generation());
+        assertEquals(2, now.worldSize());
+        assertEquals(13, now.step());
+        assertEquals(100, now.totalSteps());
+        assertEquals(1.25, now.loss(), 1e-12);
+        assertEquals(12, now.checkpointStep());
+        assertEquals("tiny-worker-b", now.ranks().get(1));
+    }
 }

@@ -75,6 +75,8 @@ class WorkerImageIT {
             List<String> rm = new ArrayList<>(List.of("rm", "--force", "--ignore"));
             rm.addAll(names);
             run(podman, rm.toArray(String[]::new));
+            // vfs storage keeps a full copy per layer (about 2 GB per image): a new tarball is a new image
+            run(podman, "rmi", "--force", imageId);
         }
     }
 

@@ -34,6 +34,8 @@ import picocli.CommandLine.Command;
             ResumeCommand.class,
             ListCommand.class,
             DiffCommand.class,
+            CoordinateCommand.class,
+            WorkerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SpindleCli implements Runnable {

@@ -15,14 +15,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * The real kube-apiserver (v1.20.2, with etcd and kube-controller-manager) that {@code .ci/kube-up} starts on
  * 127.0.0.1: its admin kubeconfig and kubectl, from {@code SPINDLE_TEST_KUBECONFIG} and
  * {@code SPINDLE_TEST_KUBECTL} (failsafe sets both). Each test gets a namespace of its own and deletes it.
+ * Public for the end-to-end test in {@code kube.pod}.
  */
-final class LocalKube implements AutoCloseable {
+public final class LocalKube implements AutoCloseable {
 
     private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "spindle", "kube");
 
     final Path kubeconfig;
-    final String namespace;
-    final KubernetesClient admin;
+    public final String namespace;
+    public final KubernetesClient admin;
 
     private LocalKube(Path kubeconfig, String namespace, KubernetesClient admin) {
         this.kubeconfig = kubeconfig;
@@ -31,7 +32,7 @@ final class LocalKube implements AutoCloseable {
     }
 
     /** The admin kubeconfig; an {@link AssertionError} naming {@code .ci/kube-up} when the server is not there. */
-    static Path kubeconfig() {
+    public static Path kubeconfig() {
         Path file = path("SPINDLE_TEST_KUBECONFIG", CACHE.resolve("run/kubeconfig"));
         if (!Files.isRegularFile(file)) {
             throw new AssertionError("no local kube-apiserver: " + file + " is missing; start one with .ci/kube-up"
@@ -50,7 +51,7 @@ final class LocalKube implements AutoCloseable {
     }
 
     /** Connects as admin and creates a fresh namespace {@code prefix-<random>}. */
-    static LocalKube start(String prefix) {
+    public static LocalKube start(String prefix) {
         Path kubeconfig = kubeconfig();
         KubernetesClient admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig.toFile())).build();
         String namespace = prefix + "-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36)
@@ -61,7 +62,7 @@ final class LocalKube implements AutoCloseable {
     }
 
     /** The launcher's view, as {@code spindle ... --kubeconfig K -n NS} has it, applying server-side. */
-    KubeJobs jobs(Path records) {
+    public KubeJobs jobs(Path records) {
         return KubeJobs.connect(target(), new JobRecords(records));
     }
 

@@ -103,9 +103,13 @@ public final class CoordinatorNode implements AutoCloseable {
         return seedAddress;
     }
 
-    /** Completes when training finished (every rank, final checkpoint committed) or failed for good. */
+    /**
+     * Completes when training finished (every rank, final checkpoint committed) or failed for good, once
+     * every event and metric logged until then is in the run directory: readers of events.jsonl (the
+     * launcher's feed, the coordinator pod's status) see the final commit and the end when it completes.
+     */
     public CompletableFuture<JobOutcome> outcome() {
-        return outcome;
+        return outcome.thenCompose(o -> log.written().thenApply(ignored -> o));
     }
 
     /** The {@code host:port} of every member of the cluster as this node sees it (tests, diagnostics). */

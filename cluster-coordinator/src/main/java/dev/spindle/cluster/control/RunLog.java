@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -112,6 +113,15 @@ final class RunLog implements AutoCloseable {
             Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             LOG.warn("could not append to {}: {}", file, e.getMessage());
+        }
+    }
+
+    /** Completes once every line appended before this call is written (at once if the log is closed). */
+    CompletableFuture<Void> written() {
+        try {
+            return CompletableFuture.runAsync(() -> { }, writer);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return CompletableFuture.completedFuture(null);
         }
     }
 

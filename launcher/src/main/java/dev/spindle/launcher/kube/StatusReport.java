@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spindle.launcher.kube.render.JobNames;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -13,7 +14,8 @@ import java.util.TreeMap;
  * <pre>{@code {"phase": "Running", "generation": 2, "worldSize": 4, "desiredWorkers": 4, "step": 120,
  *  "totalSteps": 600, "loss": 2.31, "checkpointStep": 100, "message": "", "ranks": {"0": "gpt-worker-x2k9f"},
  *  "updated": "2026-11-30T04:00:00Z"}}</pre>
- * {@link #EMPTY} (phase empty) until the coordinator has written anything.
+ * {@link #EMPTY} (phase empty) until the coordinator has written anything. The coordinator pod writes it with
+ * {@link #toJson()}, the launcher reads it with {@link #parse}: one record for both sides of the format.
  *
  * @param phase {@code Forming}, {@code Running}, {@code Succeeded}, {@code Failed}, or empty
  * @param loss the last reported loss, {@code NaN} before the first step
@@ -30,6 +32,9 @@ public record StatusReport(String phase, long generation, int worldSize, int des
     public static final StatusReport EMPTY = new StatusReport("", 0, 0, 0, 0, 0, Double.NaN, -1, "", Map.of(), "");
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The phases the coordinator writes: Forming until the first generation starts, then Running, then the end. */
+    public enum Phase { Forming, Running, Succeeded, Failed }
 
     public StatusReport {
         phase = phase == null ? "" : phase;
@@ -70,6 +75,35 @@ public record StatusReport(String phase, long generation, int worldSize, int des
                 root.path("totalSteps").asLong(0), loss.isNumber() ? loss.asDouble() : Double.NaN,
                 root.path("checkpointStep").asLong(-1), root.path("message").asText(""), ranks,
                 root.path("updated").asText(""));
+    }
+
+    /** The same report, stamped {@code at} (ISO-8601). */
+    public StatusReport withUpdated(String at) {
+        return new StatusReport(phase, generation, worldSize, desiredWorkers, step, totalSteps, loss, checkpointStep,
+                message, ranks, at);
+    }
+
+    /** The JSON the ConfigMap holds, keys in the documented order; no loss or checkpoint yet is {@code null}. */
+    public String toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("phase", phase);
+        out.put("generation", generation);
+        out.put("worldSize", worldSize);
+        out.put("desiredWorkers", desiredWorkers);
+        out.put("step", step);
+        out.put("totalSteps", totalSteps);
+        out.put("loss", Double.isFinite(loss) ? loss : null);
+        out.put("checkpointStep", checkpointStep >= 0 ? checkpointStep : null);
+        out.put("message", message);
+        Map<String, String> byRank = new LinkedHashMap<>();
+        new TreeMap<>(ranks).forEach((rank, pod) -> byRank.put(Integer.toString(rank), pod));
+        out.put("ranks", byRank);
+        out.put("updated", updated);
+        try {
+            return JSON.writeValueAsString(out);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("status not representable as JSON: " + out, e);
+        }
     }
 
     /** Whether the coordinator has reported anything. */

@@ -11,6 +11,7 @@ import dev.spindle.launcher.RunFailedException;
 import dev.spindle.launcher.RunSummary;
 import dev.spindle.launcher.Spindle;
 import dev.spindle.launcher.TrainOptions;
+import dev.spindle.launcher.kube.StatusReport;
 import dev.spindle.spec.JobSpec;
 import dev.spindle.train.TrainListener;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -82,7 +83,7 @@ public final class CoordinatorPod {
             // The status says why the pod ended, so 'spindle status' shows it without the pod's log.
             if (status.isPresent()) {
                 StatusTracker failed = tracker != null ? tracker : new StatusTracker(0, 0, 0);
-                if (failed.snapshot(Instant.EPOCH).phase() != JobStatus.Phase.Succeeded) {
+                if (!StatusReport.Phase.Succeeded.name().equals(failed.snapshot(Instant.EPOCH).phase())) {
                     failed.end(false, oneLine(e));
                     status.get().offer(failed.snapshot(Instant.now()), true);
                 }

@@ -2,6 +2,7 @@ package dev.spindle.launcher.kube.pod;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spindle.launcher.kube.StatusReport;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -13,7 +14,7 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * Writes the job's {@link JobStatus} into its status ConfigMap, at most every {@link #MIN_INTERVAL} and at once
+ * Writes the job's {@link StatusReport} into its status ConfigMap, at most every {@link #MIN_INTERVAL} and at once
  * for a milestone (a generation, a commit, the end). One JSON merge patch of {@code data."status.json"} per write,
  * which the coordinator's Role allows ({@code patch} on that one ConfigMap) and which leaves the rest of the
  * object alone. A write that fails is reported on {@code err} (once per distinct reason) and does not stop the
@@ -44,8 +45,8 @@ final class StatusPublisher {
     private final String where;
     private long lastWrite;
     private boolean written;
-    private JobStatus lastWritten;
-    private JobStatus pending;
+    private StatusReport lastWritten;
+    private StatusReport pending;
     private String lastFailure;
     private int writes;
 
@@ -56,7 +57,7 @@ final class StatusPublisher {
         this.where = where;
     }
 
-    /** A publisher that patches key {@value JobStatus#KEY} of ConfigMap {@code namespace/name}. */
+    /** A publisher that patches key {@value StatusReport#KEY} of ConfigMap {@code namespace/name}. */
     static StatusPublisher toConfigMap(KubernetesClient client, String namespace, String name, PrintWriter err) {
         return new StatusPublisher(json -> client.configMaps().inNamespace(namespace).withName(name)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch(json)), System::nanoTime, err,
@@ -65,7 +66,7 @@ final class StatusPublisher {
 
     static String mergePatch(String statusJson) {
         try {
-            return JSON.writeValueAsString(Map.of("data", Map.of(JobStatus.KEY, statusJson)));
+            return JSON.writeValueAsString(Map.of("data", Map.of(StatusReport.KEY, statusJson)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -78,7 +79,7 @@ final class StatusPublisher {
      *
      * @return whether it was written
      */
-    boolean offer(JobStatus status, boolean milestone) {
+    boolean offer(StatusReport status, boolean milestone) {
         pending = status;
         boolean due = !written || nanoClock.getAsLong() - lastWrite >= MIN_INTERVAL.toNanos();
         return (milestone || due) && flush();
@@ -90,7 +91,7 @@ final class StatusPublisher {
             pending = null;
             return false;
         }
-        JobStatus status = pending;
+        StatusReport status = pending;
         pending = null;
         lastWrite = nanoClock.getAsLong();
         written = true;
@@ -117,7 +118,7 @@ final class StatusPublisher {
         return writes;
     }
 
-    private static boolean sameButTime(JobStatus a, JobStatus b) {
-        return a.withUpdated(Instant.EPOCH).equals(b.withUpdated(Instant.EPOCH));
+    private static boolean sameButTime(StatusReport a, StatusReport b) {
+        return a.withUpdated("").equals(b.withUpdated(""));
     }
 }

@@ -1,7 +1,8 @@
 package dev.spindle.launcher.kube.pod;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spindle.launcher.kube.pod.JobStatus.Phase;
+import dev.spindle.launcher.kube.StatusReport.Phase;
+import dev.spindle.launcher.kube.StatusReport;
 import dev.spindle.train.StepMetrics;
 import dev.spindle.train.TrainListener;
 import java.time.Instant;
@@ -11,7 +12,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Builds the job's {@link JobStatus} from what the coordinator writes to its run directory: the events of
+ * Builds the job's {@link StatusReport} from what the coordinator writes to its run directory: the events of
  * {@code events.jsonl} (generations, rank assignments, commits, the end) and the steps of {@code metrics.jsonl},
  * both read by {@link dev.spindle.launcher.MetricsFeed}. A generation, a commit and the end are milestones: the
  * publisher writes them at once instead of waiting for its next slot.
@@ -111,8 +112,8 @@ final class StatusTracker implements TrainListener, Consumer<JsonNode> {
         return was;
     }
 
-    JobStatus snapshot(Instant now) {
-        return new JobStatus(phase, generation, worldSize, desiredWorkers, step, totalSteps, loss, checkpointStep,
-                message, ranks, now);
+    StatusReport snapshot(Instant now) {
+        return new StatusReport(phase.name(), generation, worldSize, desiredWorkers, step, totalSteps,
+                loss.orElse(Double.NaN), checkpointStep.orElse(-1), message, ranks, now.toString());
     }
 }

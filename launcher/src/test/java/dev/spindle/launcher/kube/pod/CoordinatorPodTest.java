@@ -10,6 +10,7 @@ import dev.spindle.cluster.security.JobSecret;
 import dev.spindle.cluster.security.TlsMaterial;
 import dev.spindle.launcher.JobException;
 import dev.spindle.launcher.TestJobs;
+import dev.spindle.launcher.kube.StatusReport;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -46,7 +47,7 @@ class CoordinatorPodTest {
 
     private Exception runExpectingFailure(CoordinateOptions options) {
         client.configMaps().inNamespace("ml").resource(new ConfigMapBuilder().withNewMetadata()
-                .withName("tiny-status").endMetadata().addToData(JobStatus.KEY, "{}").build()).create();
+                .withName("tiny-status").endMetadata().addToData(StatusReport.KEY, "{}").build()).create();
         StatusPublisher publisher = StatusPublisher.toConfigMap(client, "ml", "tiny-status",
                 new PrintWriter(new StringWriter()));
         return assertThrows(Exception.class, () -> CoordinatorPod.run(options, job -> List.of(), Optional.of(publisher),
@@ -55,7 +56,7 @@ class CoordinatorPodTest {
 
     private JsonNode status() throws Exception {
         return new ObjectMapper().readTree(client.configMaps().inNamespace("ml").withName("tiny-status").get()
-                .getData().get(JobStatus.KEY));
+                .getData().get(StatusReport.KEY));
     }
 
     @Test

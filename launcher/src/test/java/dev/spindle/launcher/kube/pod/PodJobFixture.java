@@ -9,6 +9,7 @@ import dev.spindle.cluster.security.JobSecret;
 import dev.spindle.cluster.security.TlsMaterial;
 import dev.spindle.launcher.RunSummary;
 import dev.spindle.launcher.TestJobs;
+import dev.spindle.launcher.kube.StatusReport;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
@@ -57,7 +58,7 @@ final class PodJobFixture implements AutoCloseable {
         secret.write(cluster.resolve(CoordinatorPod.SECRET_FILE));
         TlsMaterial.create(secret, cluster);
         client.configMaps().inNamespace("ml").resource(new ConfigMapBuilder().withNewMetadata().withName("tiny-status")
-                .endMetadata().addToData(JobStatus.KEY, "{}").build()).create();
+                .endMetadata().addToData(StatusReport.KEY, "{}").build()).create();
         try (ServerSocket free = new ServerSocket(0)) {
             this.port = free.getLocalPort();
         }
@@ -113,7 +114,7 @@ final class PodJobFixture implements AutoCloseable {
             assertEquals(0, w.exitValue(), logs());
         }
         JsonNode status = new ObjectMapper().readTree(client.configMaps().inNamespace("ml").withName("tiny-status")
-                .get().getData().get(JobStatus.KEY));
+                .get().getData().get(StatusReport.KEY));
         assertEquals("Succeeded", status.path("phase").asText(), status.toString());
         assertEquals(16, status.path("step").asLong(), status.toString());
         assertEquals(16, status.path("totalSteps").asLong());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spindle.launcher.kube.StatusReport;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -49,7 +50,7 @@ class StatusPublisherApiServerIT {
                         .create();
                 for (String name : new String[] {"tiny-status", "tiny-job"}) {
                     admin.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName(name)
-                            .endMetadata().addToData(JobStatus.KEY, "{}").addToData("other", "kept").build()).create();
+                            .endMetadata().addToData(StatusReport.KEY, "{}").addToData("other", "kept").build()).create();
                 }
                 admin.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
                         .withName("tiny-coordinator").endMetadata().build()).create();
@@ -73,7 +74,7 @@ class StatusPublisherApiServerIT {
                     assertTrue(StatusPublisher.toConfigMap(coordinator, ns, "tiny-status", new PrintWriter(err, true))
                             .offer(tracker.snapshot(Instant.now()), true), err.toString());
                     var live = admin.configMaps().inNamespace(ns).withName("tiny-status").get().getData();
-                    assertEquals("Succeeded", new ObjectMapper().readTree(live.get(JobStatus.KEY)).path("phase").asText());
+                    assertEquals("Succeeded", new ObjectMapper().readTree(live.get(StatusReport.KEY)).path("phase").asText());
                     assertEquals("kept", live.get("other"));
 
                     StringWriter denied = new StringWriter();
@@ -82,7 +83,7 @@ class StatusPublisherApiServerIT {
                     assertEquals(1, denied.toString().lines().count(), denied.toString());
                     assertTrue(denied.toString().toLowerCase(Locale.ROOT).contains("forbidden"), denied.toString());
                     assertEquals("{}", admin.configMaps().inNamespace(ns).withName("tiny-job").get().getData()
-                            .get(JobStatus.KEY));
+                            .get(StatusReport.KEY));
                 }
             } finally {
                 admin.namespaces().withName(ns).delete();

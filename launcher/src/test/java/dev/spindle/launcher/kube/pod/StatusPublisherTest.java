@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spindle.launcher.kube.StatusReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,9 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
-import java.util.OptionalLong;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -27,9 +25,9 @@ class StatusPublisherTest {
 
     KubernetesClient client;
 
-    private static JobStatus atStep(long step) {
-        return new JobStatus(JobStatus.Phase.Running, 1, 2, 2, step, 100, OptionalDouble.of(1.5), OptionalLong.empty(),
-                "", new TreeMap<>(Map.of(0, "w-a", 1, "w-b")), Instant.now());
+    private static StatusReport atStep(long step) {
+        return new StatusReport("Running", 1, 2, 2, step, 100, 1.5, -1, "", Map.of(0, "w-a", 1, "w-b"),
+                Instant.now().toString());
     }
 
     private final AtomicLong now = new AtomicLong();
@@ -62,7 +60,7 @@ class StatusPublisherTest {
         StatusPublisher publisher = recording();
         publisher.offer(atStep(1), false);
         now.addAndGet(TimeUnit.SECONDS.toNanos(3));
-        assertFalse(publisher.offer(atStep(1).withUpdated(Instant.now().plusSeconds(3)), false), "same numbers");
+        assertFalse(publisher.offer(atStep(1).withUpdated(Instant.now().plusSeconds(3).toString()), false), "same numbers");
         assertTrue(publisher.offer(atStep(2), false), "still due: the unchanged status was not a write");
         now.addAndGet(TimeUnit.MILLISECONDS.toNanos(100));
         assertFalse(publisher.offer(atStep(3), false));
@@ -88,13 +86,13 @@ class StatusPublisherTest {
     @Test
     void patchesStatusJsonOfTheConfigMapAndLeavesTheRestAlone() throws Exception {
         client.configMaps().inNamespace("ml").resource(new ConfigMapBuilder().withNewMetadata().withName("tiny-status")
-                .addToLabels("spindle.dev/job", "tiny").endMetadata().addToData(JobStatus.KEY, "{}")
+                .addToLabels("spindle.dev/job", "tiny").endMetadata().addToData(StatusReport.KEY, "{}")
                 .addToData("other", "kept").build()).create();
         StatusPublisher publisher = StatusPublisher.toConfigMap(client, "ml", "tiny-status",
                 new PrintWriter(new StringWriter()));
         assertTrue(publisher.offer(atStep(7), true));
         ConfigMap live = client.configMaps().inNamespace("ml").withName("tiny-status").get();
-        var status = new ObjectMapper().readTree(live.getData().get(JobStatus.KEY));
+        var status = new ObjectMapper().readTree(live.getData().get(StatusReport.KEY));
         assertEquals("Running", status.path("phase").asText());
         assertEquals(7, status.path("step").asLong());
         assertEquals("w-b", status.path("ranks").path("1").asText());

@@ -41,6 +41,8 @@ public final class CoordinatorNode implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final ActorRef<JobCoordinator.Command> coordinator;
     private final CompletableFuture<JobOutcome> outcome;
+    /** {@link #outcome} once the run log has written what was logged before it: made once, callers poll it. */
+    private final CompletableFuture<JobOutcome> logged;
     private final AtomicLong generations;
     private final RunLog log;
     private final String seedAddress;
@@ -51,6 +53,7 @@ public final class CoordinatorNode implements AutoCloseable {
         this.system = system;
         this.coordinator = coordinator;
         this.outcome = outcome;
+        this.logged = outcome.thenCompose(o -> log.written().thenApply(ignored -> o));
         this.generations = generations;
         this.log = log;
         Address self = Cluster.get(system).selfMember().address();
@@ -109,7 +112,7 @@ public final class CoordinatorNode implements AutoCloseable {
      * launcher's feed, the coordinator pod's status) see the final commit and the end when it completes.
      */
     public CompletableFuture<JobOutcome> outcome() {
-        return outcome.thenCompose(o -> log.written().thenApply(ignored -> o));
+        return logged;
     }
 
     /** The {@code host:port} of every member of the cluster as this node sees it (tests, diagnostics). */

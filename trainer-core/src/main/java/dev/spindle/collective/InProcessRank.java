@@ -18,12 +18,19 @@ final class InProcessRank implements Collectives {
 
     private final InProcessGroup group;
     private final int rank;
+    /** The rank whose {@link #subGroup} made this view, or null for a rank of a world group. */
+    private final InProcessRank parent;
     private final List<InProcessRank> views = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     InProcessRank(InProcessGroup group, int rank) {
+        this(group, rank, null);
+    }
+
+    private InProcessRank(InProcessGroup group, int rank, InProcessRank parent) {
         this.group = group;
         this.rank = rank;
+        this.parent = parent;
     }
 
     @Override
@@ -121,7 +128,7 @@ final class InProcessRank implements Collectives {
         checkOpen();
         group.checkNotBroken("subGroup", rank);
         int viewRank = SubGroupMembers.rankOf(rank, group.size(), members);
-        InProcessRank view = new InProcessRank(group.subGroup(members.clone()), viewRank);
+        InProcessRank view = new InProcessRank(group.subGroup(members.clone()), viewRank, this);
         views.add(view);
         return view;
     }
@@ -131,6 +138,9 @@ final class InProcessRank implements Collectives {
         closed = true;
         for (InProcessRank view : views) {
             view.close();
+        }
+        if (parent != null) {
+            parent.views.remove(this); // a closed view needs no closing later
         }
     }
 

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spindle.cluster.security.JobSecret;
+import dev.spindle.collective.Collectives;
 import dev.spindle.collective.ReduceOp;
+import dev.spindle.parallel.mesh.MeshGroups;
+import dev.spindle.parallel.mesh.MeshShape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -157,6 +160,64 @@ class TcpCollectivesSubGroupsTest {
             });
         }
         all(after).forEach(sum -> assertEquals(6f, sum[0]));
+    }
+
+    /**
+     * The 2 × 2 × 2 mesh over 8 TCP ranks: the compute thread reduces in the tensor, data and model
+     * groups while the pipeline's sender thread (a second pipeline view) and receiver thread exchange
+     * messages with the other stage.
+     */
+    @Test
+    void meshGroupsOverTcpReduceInEveryGroupWhileThePipelineViewsExchange() throws Exception {
+        MeshShape shape = MeshShape.of(8, 2, 2);
+        List<TcpCollectives> world = world(shape.worldSize());
+        int rounds = 30;
+        List<MeshGroups> meshes = new ArrayList<>();
+        List<Callable<String>> work = new ArrayList<>();
+        for (int worldRank = 0; worldRank < shape.worldSize(); worldRank++) {
+            int r = worldRank;
+            MeshGroups mesh = MeshGroups.of(world.get(r), shape);
+            meshes.add(mesh);
+            resources.add(mesh);
+            int other = 1 - mesh.coordinate().pipeline();
+            Collectives senders = mesh.newPipelineView();
+            work.add(() -> {
+                for (int round = 0; round < rounds; round++) {
+                    float[] sums = {r + round, r + round, r + round};
+                    mesh.tensor().allReduce(FloatBuffer.wrap(sums, 0, 1), ReduceOp.SUM);
+                    mesh.data().allReduce(FloatBuffer.wrap(sums, 1, 1), ReduceOp.SUM);
+                    mesh.model().allReduce(FloatBuffer.wrap(sums, 2, 1), ReduceOp.SUM);
+                    assertEquals(sum(shape.tensorGroup(r)) + 2 * round, sums[0], "tensor, rank " + r);
+                    assertEquals(sum(shape.dataGroup(r)) + 2 * round, sums[1], "data, rank " + r);
+                    assertEquals(sum(shape.modelGroup(r)) + 4 * round, sums[2], "model, rank " + r);
+                }
+                return "computed";
+            });
+            work.add(() -> {
+                for (int round = 0; round < rounds; round++) {
+                    senders.send(ByteBuffer.wrap(message(r, round, 4096)), other);
+                }
+                return "sent";
+            });
+            work.add(() -> {
+                int from = shape.pipelineGroup(r)[other];
+                ByteBuffer got = ByteBuffer.allocate(4096);
+                for (int round = 0; round < rounds; round++) {
+                    mesh.pipeline().recv(got.clear(), other);
+                    assertArrayEquals(message(from, round, 4096), got.array(), "round " + round);
+                }
+                return "received";
+            });
+        }
+        assertEquals(3 * shape.worldSize(), all(work).size());
+    }
+
+    private static float sum(int[] ranks) {
+        float sum = 0;
+        for (int rank : ranks) {
+            sum += rank;
+        }
+        return sum;
     }
 
     @Test

@@ -161,7 +161,7 @@ class InProcessSubGroupsTest {
 
     @Test
     void aRankInterruptedInAViewBreaksTheWholeTreeAtOnce() throws Exception {
-        List<Collectives> world = InProcessCollectives.group(2, Duration.ofSeconds(20));
+        List<Collectives> world = InProcessCollectives.group(3, Duration.ofSeconds(20));
         Collectives view = world.get(0).subGroup(0, 1);
         CountDownLatch waiting = new CountDownLatch(1);
         Thread stuck = new Thread(() -> {
@@ -169,6 +169,7 @@ class InProcessSubGroupsTest {
             view.barrier(); // rank 1 never comes
         });
         Future<?> peer = pool.submit(() -> world.get(1).recv(ByteBuffer.allocate(4), 0));
+        Future<?> atBarrier = pool.submit(() -> world.get(2).barrier()); // waits at the world's meeting
         stuck.start();
         waiting.await();
         Thread.sleep(100);
@@ -178,6 +179,10 @@ class InProcessSubGroupsTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the peer's wait ended with the break");
         assertTrue(failure.getCause().getMessage().contains("rank 0 was interrupted in barrier"),
                 failure.getCause().getMessage());
+        ExecutionException met = assertThrows(ExecutionException.class, () -> atBarrier.get(10, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the meeting ended with the break");
+        assertTrue(met.getCause().getMessage().contains("rank 0 was interrupted in barrier"),
+                met.getCause().getMessage());
         stuck.join();
         IllegalStateException later = assertThrows(IllegalStateException.class, () -> world.get(0).barrier());
         assertTrue(later.getMessage().contains("broken"), later.getMessage());

@@ -14,6 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The collectives of one generation over TCP between worker processes: ring all-reduce
@@ -36,8 +37,8 @@ import java.util.List;
  *
  * <p>Results: SUM/AVG are summed in ring order (each segment starting from a different rank), so they
  * equal {@code InProcessCollectives} within float rounding and are bit-identical on every rank;
- * MAX/MIN are exact. One thread at a time may call the collectives; {@link #abort} may come from any
- * thread.
+ * MAX/MIN are exact. One thread at a time may call the collectives of one group or view; {@link #abort}
+ * may come from any thread.
  *
  * <p>{@link #subGroup} makes a view over some of the ranks that reuses this group's sockets with its own
  * selector (a channel registers with several), staging buffers and headers, so views can run on
@@ -88,13 +89,15 @@ public final class TcpCollectives implements Collectives {
     private final Selector selector;
     private final long timeoutNanos;
     /** Holds a whole outgoing ring segment (grown on demand), so sends never wait for reductions. */
-    private ByteBuffer sendStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    private FloatBuffer sendFloats = sendStage.asFloatBuffer();
+    // The three stages are made by the first ring (ensureStages), so a view that only sends and
+    // receives (a pipeline's) holds no direct memory of its own.
+    private ByteBuffer sendStage;
+    private FloatBuffer sendFloats;
     /** Receives the segment the next ring step sends, as this step produces it (swapped with sendStage). */
-    private ByteBuffer nextStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    private FloatBuffer nextFloats = nextStage.asFloatBuffer();
-    private final ByteBuffer recvStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    private final FloatBuffer recvFloats = recvStage.asFloatBuffer();
+    private ByteBuffer nextStage;
+    private FloatBuffer nextFloats;
+    private ByteBuffer recvStage;
+    private FloatBuffer recvFloats;
     private final ByteBuffer headerOut = ByteBuffer.allocate(HEADER_BYTES);
     private final ByteBuffer headerIn = ByteBuffer.allocate(HEADER_BYTES);
     private final float[] mine = new float[BLOCK_FLOATS];
@@ -104,7 +107,7 @@ public final class TcpCollectives implements Collectives {
 
     TcpCollectives(long generation, int rank, List<PeerAddress> peers, SocketChannel[] links, Duration timeout)
             throws IOException {
-        this(generation, rank, peers, links, java.util.stream.IntStream.range(0, peers.size()).toArray(),
+        this(generation, rank, peers, links, IntStream.range(0, peers.size()).toArray(),
                 timeout.toNanos(), new SharedAbort(links), true);
     }
 
@@ -447,14 +450,18 @@ public final class TcpCollectives implements Collectives {
         }
     }
 
-    /** Grows both staging buffers to hold the largest segment of a ring over {@code length} floats. */
+    /** Makes the receive buffer and grows both staging buffers to hold the largest segment of a ring over {@code length} floats. */
     private void ensureStages(int length) {
-        int bytes = segmentLength(length, size - 1) * Float.BYTES; // the last segment is the largest
-        if (sendStage.capacity() < bytes) {
+        if (recvStage == null) {
+            recvStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            recvFloats = recvStage.asFloatBuffer();
+        }
+        int bytes = Math.max(CHUNK_BYTES, segmentLength(length, size - 1) * Float.BYTES); // the last is the largest
+        if (sendStage == null || sendStage.capacity() < bytes) {
             sendStage = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
             sendFloats = sendStage.asFloatBuffer();
         }
-        if (nextStage.capacity() < bytes) {
+        if (nextStage == null || nextStage.capacity() < bytes) {
             nextStage = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
             nextFloats = nextStage.asFloatBuffer();
         }
@@ -662,7 +669,7 @@ public final class TcpCollectives implements Collectives {
                         + " sub-group view is closed", CollectiveException.NO_PEER, generation, cause)
                 : new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") failed with "
                         + who(peer) + " at " + peers.get(peer) + ": " + problem, world[peer], generation, cause);
-        if (!closed || reason != null) {
+        if (!closed) { // a view closed under its caller breaks nothing else
             abort(failure.getMessage());
         }
         return failure;

@@ -316,12 +316,13 @@ public final class CheckpointStore {
      * store. When the checkpoint was written by the same tensor and pipeline sizes and splits, only the
      * place's own files are read; otherwise the tensors are resharded: each is gathered whole (a name held
      * by several stages, such as a tied embedding, from the first stage holding it) and cut for
-     * {@code layout}. The names are {@code layout.splits()}' keys, or every parameter when it is empty.
+     * {@code layout}. The place gets every parameter when it is the only stage, its stage's parameters
+     * when the checkpoint has as many stages, and otherwise the names {@code layout.splits()} lists.
      * Places do not depend on the data-parallel size, so any number of replicas may resume.
      *
      * @throws CheckpointCorruptException naming the file on any mismatch of size, SHA-256 or digest
-     * @throws IllegalArgumentException if the layout asks for a parameter the checkpoint lacks, or a split
-     *     that does not divide a tensor
+     * @throws IllegalArgumentException if the layout asks for a parameter the checkpoint lacks, a split
+     *     that does not divide a tensor, or resharding onto another number of stages and names no parameter
      */
     public LoadedCheckpoint loadShard(CheckpointInfo info, ShardLayout layout, NDManager manager) throws IOException {
         if (layout == null) {

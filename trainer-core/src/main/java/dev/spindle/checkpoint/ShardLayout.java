@@ -9,10 +9,11 @@ import java.util.TreeMap;
  * which data-parallel replica of that place it is (replica 0 writes the tensors, the others vouch for
  * theirs), and how its parameters are split among the tensor ranks.
  *
- * <p>Writing, a parameter missing from {@code splits} is replicated. Reading with
- * {@link CheckpointStore#loadShard}, {@code splits} also says which parameters the place needs: an
- * empty map means every parameter of the checkpoint (a whole model), otherwise exactly the names it
- * lists (list replicated ones as {@link TensorSplit#REPLICATED}).
+ * <p>A parameter missing from {@code splits} is replicated. Which parameters a place gets back from
+ * {@link CheckpointStore#loadShard} comes from the checkpoint where it can: every parameter for a
+ * single stage, the same stage's parameters when the checkpoint has as many stages. Only resharding
+ * onto another number of stages needs the layout to name every parameter of its stage (replicated
+ * ones as {@link TensorSplit#REPLICATED}).
  *
  * <pre>{@code
  * ShardLayout mine = new ShardLayout(new ShardPlace(2, t, 2, p), d,

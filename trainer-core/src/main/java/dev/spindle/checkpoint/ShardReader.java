@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -84,21 +86,45 @@ final class ShardReader {
             return whole.load(manager);
         }
         try (NDManager scratch = manager.newSubManager()) {
-            if (manifest.tensor() == target.tensorSize() && manifest.pipeline() == target.pipelineSize()
-                    && manifest.mesh()) {
-                Place place = readPlace(target.tensorRank(), target.pipelineStage(), scratch);
-                if (layout.splits().isEmpty() || layout.splits().equals(place.parameterSplits())) {
+            Set<String> stage = null;
+            if (manifest.mesh() && manifest.pipeline() == target.pipelineSize()) {
+                Place place = readPlace(manifest.tensor() == target.tensorSize() ? target.tensorRank() : 0,
+                        target.pipelineStage(), scratch);
+                boolean sameSplits = place.parameterSplits().entrySet().stream()
+                        .allMatch(stored -> layout.split(stored.getKey()).equals(stored.getValue()));
+                if (manifest.tensor() == target.tensorSize() && (layout.splits().isEmpty() || sameSplits)) {
                     return attached(place.parameters(), place.optimizerState(), manager);
                 }
+                stage = place.parameterSplits().keySet();
             }
-            return resharded(layout, gathered(scratch), manager);
+            return resharded(layout, names(layout, stage), gathered(scratch), manager);
         }
     }
 
-    private LoadedCheckpoint resharded(ShardLayout layout, LoadedCheckpoint full, NDManager manager) {
+    /**
+     * The parameters of the target place ({@code null}: every one, when there is one stage); with the
+     * checkpoint's number of stages those its stage held (and any the layout adds); else the layout must
+     * list them.
+     */
+    private Set<String> names(ShardLayout layout, Set<String> sameStage) {
         ShardPlace target = layout.place();
-        List<String> names = new ArrayList<>(layout.splits().isEmpty() ? full.parameters().keySet()
-                : layout.splits().keySet());
+        Set<String> names = new TreeSet<>(layout.splits().keySet());
+        if (sameStage != null) {
+            names.addAll(sameStage);
+        } else if (target.pipelineSize() > 1 && names.isEmpty()) {
+            throw new IllegalArgumentException("checkpoint " + directory + " was written by pipeline="
+                    + manifest.pipeline() + "; resharding it onto stage " + target.pipelineStage() + " of pipeline="
+                    + target.pipelineSize() + " needs the stage's parameter names: list every parameter of the stage"
+                    + " in ShardLayout.splits (replicated ones as TensorSplit.REPLICATED)");
+        }
+        return target.pipelineSize() == 1 ? null : names;
+    }
+
+    /** {@code names} of the full model ({@code null}: all of them) cut for {@code layout}'s place. */
+    private LoadedCheckpoint resharded(ShardLayout layout, Set<String> selected, LoadedCheckpoint full,
+                                       NDManager manager) {
+        ShardPlace target = layout.place();
+        List<String> names = new ArrayList<>(selected == null ? full.parameters().keySet() : selected);
         List<String> absent = names.stream().filter(name -> !full.parameters().containsKey(name)).toList();
         if (!absent.isEmpty()) {
             throw new IllegalArgumentException("checkpoint " + directory + " has no parameter(s) " + absent

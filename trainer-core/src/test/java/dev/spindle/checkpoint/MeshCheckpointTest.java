@@ -176,6 +176,50 @@ class MeshCheckpointTest {
     }
 
     @Test
+    void reshardsFromTwoTensorRanksToFour() throws Exception {
+        CheckpointStore store = CheckpointStore.open(root, 3);
+        Map<String, NDArray> full = fullParameters(16);
+        CheckpointInfo info = store.commit(writeMesh(store, 10, full, D));
+
+        for (int t = 0; t < 4; t++) {
+            LoadedCheckpoint loaded = store.loadShard(info, layout(t, 4, 0, P, 0), manager);
+            assertTensorsEqual(pieces(full, t, 4, 0, P), loaded.parameters());
+        }
+    }
+
+    @Test
+    void aLayoutThatLeavesReplicatedParametersOutStillGetsThem() throws Exception {
+        CheckpointStore store = CheckpointStore.open(root, 3);
+        Map<String, NDArray> full = fullParameters(14);
+        CheckpointInfo info = store.commit(writeMesh(store, 10, full, D));
+
+        for (int tensor : new int[] {T, 1}) { // read as written, and resharded onto one tensor rank
+            ShardLayout written = layout(0, tensor, 1, P, 0);
+            Map<String, TensorSplit> splitOnly = new TreeMap<>(written.splits());
+            splitOnly.values().removeIf(TensorSplit::replicated);
+            ShardLayout lean = new ShardLayout(written.place(), 0, splitOnly);
+
+            LoadedCheckpoint loaded = store.loadShard(info, lean, manager);
+
+            assertTrue(loaded.parameters().containsKey("ln_f.weight"), loaded.parameters().keySet().toString());
+            assertTensorsEqual(pieces(full, 0, tensor, 1, P), loaded.parameters());
+            assertTensorsEqual(optimizerState(pieces(full, 0, tensor, 1, P)), loaded.optimizerState());
+        }
+    }
+
+    @Test
+    void reshardingOntoAnotherNumberOfStagesNeedsTheStagesNames() throws Exception {
+        CheckpointStore store = CheckpointStore.open(root, 3);
+        CheckpointInfo info = store.commit(writeMesh(store, 10, fullParameters(15), D));
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> store.loadShard(info,
+                new ShardLayout(new ShardPlace(1, 0, 3, 2), 0, Map.of()), manager));
+
+        assertTrue(refused.getMessage().contains("pipeline=2") && refused.getMessage().contains("pipeline=3")
+                && refused.getMessage().contains("ShardLayout.splits"), refused.getMessage());
+    }
+
+    @Test
     void reshardsFromTwoStagesToOne() throws Exception {
         CheckpointStore store = CheckpointStore.open(root, 3);
         Map<String, NDArray> full = fullParameters(8);

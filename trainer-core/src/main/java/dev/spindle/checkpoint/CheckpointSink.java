@@ -13,8 +13,8 @@ import java.util.Optional;
  *
  * <pre>{@code
  * CheckpointSink local = CheckpointSink.of(store);
- * CheckpointSink worker = (parameters, optimizerState, state) -> {
- *     coordinator.reportShard(generation, store.writeShard(rank, worldSize, parameters, optimizerState, state));
+ * CheckpointSink worker = (layout, parameters, optimizerState, state) -> {
+ *     coordinator.reportShard(generation, store.writeShard(rank, worldSize, layout, parameters, optimizerState, state));
  *     return Optional.empty();
  * };
  * }</pre>
@@ -23,11 +23,12 @@ import java.util.Optional;
 public interface CheckpointSink {
 
     /**
-     * Saves a checkpoint of {@code state.step()}.
+     * Saves a checkpoint of {@code state.step()}; {@code layout} says which part of the model
+     * {@code parameters} are ({@link ShardLayout#whole} for a whole model).
      *
      * @return the checkpoint if this call committed it, empty if something else commits it later
      */
-    Optional<CheckpointInfo> save(Map<String, NDArray> parameters, Map<String, NDArray> optimizerState,
+    Optional<CheckpointInfo> save(ShardLayout layout, Map<String, NDArray> parameters, Map<String, NDArray> optimizerState,
                                   TrainState state) throws IOException;
 
     /** Saves and commits into {@code store} ({@link CheckpointStore#save}). */
@@ -35,6 +36,13 @@ public interface CheckpointSink {
         if (store == null) {
             throw new IllegalArgumentException("CheckpointSink.of needs a CheckpointStore, got null");
         }
-        return (parameters, optimizerState, state) -> Optional.of(store.save(parameters, optimizerState, state));
+        return (layout, parameters, optimizerState, state) -> {
+            if (!layout.place().unsplit()) {
+                throw new IllegalArgumentException("CheckpointSink.of saves a whole model in one process, but the"
+                        + " trainer holds " + layout.place() + "; with tensor or pipeline parallelism every rank"
+                        + " writes a shard (CheckpointStore.writeShard) and the coordinator commits");
+            }
+            return Optional.of(store.save(parameters, optimizerState, state));
+        };
     }
 }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +48,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class CheckpointStore {
 
-    /** The format version this class writes and the only one it reads. */
+    /** The format version of checkpoints of the whole model (one process or data parallelism only). */
     public static final int FORMAT_VERSION = 1;
+
+    /**
+     * The format version of checkpoints split by tensor or pipeline parallelism (per-place files, the
+     * mesh in the manifest); readers of version 1 only refuse them rather than misread them.
+     */
+    public static final int MESH_FORMAT_VERSION = 2;
 
     /** The file at the store root naming the newest step directory; a hint for tools and people. */
     public static final String LATEST_FILE = "latest";
@@ -134,6 +141,26 @@ public final class CheckpointStore {
      */
     public ShardReceipt writeShard(int rank, int worldSize, Map<String, NDArray> parameters,
                                    Map<String, NDArray> optimizerState, TrainState state) throws IOException {
+        return writeShard(rank, worldSize, ShardLayout.whole(rank), parameters, optimizerState, state);
+    }
+
+    /**
+     * Writes rank {@code rank}'s shard of the checkpoint of {@code state.step()}, {@code layout} saying
+     * which part of the model {@code parameters} are. With {@link ShardPlace#WHOLE} this is the
+     * data-parallel {@link #writeShard(int, int, Map, Map, TrainState) writeShard}. In a mesh, replica 0 of
+     * place (t, p) writes {@code model-t<t>-p<p>.safetensors}, {@code optimizer-t<t>-p<p>.safetensors} and
+     * {@code layout-t<t>-p<p>.json} (the splits; an optimizer tensor {@code <kind>/<parameter>} of the
+     * parameter's shape is split like it, others are replicated), rank 0 (place (0, 0), replica 0) also
+     * {@code state.json}, and every other replica {@code rank-NNNNN.json} with its place and digest.
+     *
+     * @throws IllegalArgumentException if rank 0 is not replica 0 of place (0, 0), or as the other overload
+     */
+    public ShardReceipt writeShard(int rank, int worldSize, ShardLayout layout, Map<String, NDArray> parameters,
+                                   Map<String, NDArray> optimizerState, TrainState state) throws IOException {
+        if (layout == null) {
+            throw new IllegalArgumentException("writeShard needs a ShardLayout (ShardLayout.whole(rank) for a whole"
+                    + " model), got null");
+        }
         if (parameters == null || optimizerState == null || state == null) {
             throw new IllegalArgumentException("save needs parameters, optimizerState and state, got parameters="
                     + (parameters == null ? null : parameters.keySet()) + ", state=" + state);
@@ -142,7 +169,13 @@ public final class CheckpointStore {
             throw new IllegalArgumentException("writeShard needs 0 <= rank < worldSize, got rank " + rank
                     + " of worldSize " + worldSize);
         }
-        if (rank == 0) {
+        ShardPlace place = layout.place();
+        boolean writesTensors = place.unsplit() ? rank == 0 : layout.replica() == 0;
+        if (rank == 0 && !(writesTensors && place.tensorRank() == 0 && place.pipelineStage() == 0)) {
+            throw new IllegalArgumentException("rank 0 writes state.json and must be replica 0 of tensor rank 0 of"
+                    + " stage 0, got " + layout.place() + " replica " + layout.replica());
+        }
+        if (writesTensors) {
             TensorFile.checkWritable("parameters", parameters);
             TensorFile.checkWritable("optimizerState", optimizerState);
         }
@@ -157,7 +190,18 @@ public final class CheckpointStore {
 
         String digest = ParametersDigest.of(parameters);
         List<Manifest.FileEntry> files = new ArrayList<>();
-        if (rank == 0) {
+        if (!place.unsplit()) {
+            if (writesTensors) {
+                files.addAll(writePlace(directory, layout, parameters, optimizerState));
+            } else {
+                byte[] shardJson = CheckpointJson.meshRankShard(rank, worldSize, place, state, digest);
+                files.add(write(directory, StepDirectory.rankFile(rank), out -> out.write(shardJson)));
+            }
+            if (rank == 0) {
+                byte[] stateJson = CheckpointJson.state(state);
+                files.add(write(directory, StepDirectory.STATE, out -> out.write(stateJson)));
+            }
+        } else if (rank == 0) {
             files.add(write(directory, StepDirectory.MODEL,
                     out -> TensorFile.write(out, parameters, StepDirectory.MODEL)));
             files.add(write(directory, StepDirectory.OPTIMIZER,
@@ -170,7 +214,24 @@ public final class CheckpointStore {
         }
         // The new names must be durable before the manifest that vouches for them.
         storage.syncDirectory(directory);
-        return new ShardReceipt(state.step(), rank, worldSize, digest, state.specDigest(), files);
+        return new ShardReceipt(state.step(), rank, worldSize, digest, state.specDigest(), files, place);
+    }
+
+    /** The three files of a place: its tensors and how they are split. */
+    private List<Manifest.FileEntry> writePlace(Path directory, ShardLayout layout, Map<String, NDArray> parameters,
+                                                Map<String, NDArray> optimizerState) throws IOException {
+        int t = layout.place().tensorRank();
+        int p = layout.place().pipelineStage();
+        Map<String, TensorSplit> parameterSplits = new TreeMap<>();
+        parameters.keySet().forEach(name -> parameterSplits.put(name, layout.split(name)));
+        Map<String, TensorSplit> stateSplits = new TreeMap<>();
+        optimizerState.forEach((key, array) -> stateSplits.put(key, ShardReader.stateSplit(key, array.getShape(),
+                parameterSplits, name -> parameters.get(name).getShape())));
+        byte[] layoutJson = CheckpointJson.layout(layout.place(), parameterSplits, stateSplits);
+        return List.of(
+                write(directory, StepDirectory.model(t, p), out -> TensorFile.write(out, parameters, "model")),
+                write(directory, StepDirectory.optimizer(t, p), out -> TensorFile.write(out, optimizerState, "optimizer")),
+                write(directory, StepDirectory.layout(t, p), out -> out.write(layoutJson)));
     }
 
     /**
@@ -196,15 +257,18 @@ public final class CheckpointStore {
         checkNewStep(directory, step);
         shards.checkFiles(storage);
 
-        Manifest manifest = new Manifest(FORMAT_VERSION, step, Instant.now(), shards.specDigest(),
-                shards.parametersDigest(), shards.worldSize(), shards.files());
+        boolean mesh = shards.tensor() * shards.pipeline() > 1;
+        Manifest manifest = new Manifest(mesh ? MESH_FORMAT_VERSION : FORMAT_VERSION, step, Instant.now(),
+                shards.specDigest(), shards.parametersDigest(), shards.worldSize(), shards.tensor(), shards.pipeline(),
+                shards.places(), shards.files());
         byte[] manifestJson = CheckpointJson.manifest(manifest);
         storage.createExclusive(directory.resolve(StepDirectory.MANIFEST), manifestJson);
         storage.writeAtomically(root.resolve(LATEST_FILE),
                 (directory.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
         CheckpointInfo info = info(directory, manifest, manifestJson.length);
-        LOG.info("saved checkpoint {} ({} bytes{})", storage.describe(directory), info.bytes(),
-                shards.worldSize() > 1 ? ", " + shards.worldSize() + " ranks" : "");
+        LOG.info("saved checkpoint {} ({} bytes{}{})", storage.describe(directory), info.bytes(),
+                shards.worldSize() > 1 ? ", " + shards.worldSize() + " ranks" : "",
+                mesh ? ", tensor=" + shards.tensor() + " × pipeline=" + shards.pipeline() : "");
         removeOld(step);
         return info;
     }
@@ -238,6 +302,58 @@ public final class CheckpointStore {
      * @throws UnsupportedCheckpointFormatException if a newer format wrote it
      */
     public LoadedCheckpoint load(CheckpointInfo info, NDManager manager) throws IOException {
+        Manifest manifest = checkedManifest(info);
+        if (manifest.mesh()) {
+            throw new IllegalArgumentException("checkpoint " + storage.describe(info.directory()) + " was written by"
+                    + " tensor=" + manifest.tensor() + " × pipeline=" + manifest.pipeline() + " and holds the model"
+                    + " in parts: read it with loadShard(info, layout, manager) or loadGathered(info, manager)");
+        }
+        return loadWhole(info.directory(), manifest, manager);
+    }
+
+    /**
+     * The parameters and optimizer state of the place {@code layout} describes, from any checkpoint of this
+     * store. When the checkpoint was written by the same tensor and pipeline sizes and splits, only the
+     * place's own files are read; otherwise the tensors are resharded: each is gathered whole (a name held
+     * by several stages, such as a tied embedding, from the first stage holding it) and cut for
+     * {@code layout}. The place gets every parameter when it is the only stage, its stage's parameters
+     * when the checkpoint has as many stages, and otherwise the names {@code layout.splits()} lists.
+     * Places do not depend on the data-parallel size, so any number of replicas may resume.
+     *
+     * @throws CheckpointCorruptException naming the file on any mismatch of size, SHA-256 or digest
+     * @throws IllegalArgumentException if the layout asks for a parameter the checkpoint lacks, a split
+     *     that does not divide a tensor, or resharding onto another number of stages and names no parameter
+     */
+    public LoadedCheckpoint loadShard(CheckpointInfo info, ShardLayout layout, NDManager manager) throws IOException {
+        if (layout == null) {
+            throw new IllegalArgumentException("loadShard needs a ShardLayout (ShardLayout.whole(rank) for a whole"
+                    + " model), got null");
+        }
+        Manifest manifest = checkedManifest(info);
+        return reader(info, manifest).shard(layout, manager);
+    }
+
+    /**
+     * The full model of any checkpoint of this store: every parameter and optimizer tensor unsplit and
+     * from all stages (for a whole-model checkpoint, the same as {@link #load}).
+     *
+     * @throws CheckpointCorruptException naming the file on any mismatch of size, SHA-256 or digest
+     */
+    public LoadedCheckpoint loadGathered(CheckpointInfo info, NDManager manager) throws IOException {
+        Manifest manifest = checkedManifest(info);
+        return reader(info, manifest).gathered(manager);
+    }
+
+    private ShardReader reader(CheckpointInfo info, Manifest manifest) throws IOException {
+        Path directory = info.directory();
+        TrainState state = readState(directory, manifest);
+        CheckpointInfo current = info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST)));
+        return new ShardReader(storage, directory, manifest, current, state,
+                scratch -> loadWhole(directory, manifest, scratch));
+    }
+
+    /** The manifest of {@code info}'s directory, after checking every file's size and SHA-256. */
+    private Manifest checkedManifest(CheckpointInfo info) throws IOException {
         Path directory = info.directory();
         Manifest manifest = StepDirectory.readManifest(storage, directory);
         if (manifest.step() != info.step()) {
@@ -250,12 +366,22 @@ public final class CheckpointStore {
             throw new CheckpointCorruptException(first.file(), first.message()
                     + (problems.size() > 1 ? "; also " + problems.subList(1, problems.size()) : ""));
         }
+        return manifest;
+    }
+
+    private TrainState readState(Path directory, Manifest manifest) throws IOException {
         Path stateFile = directory.resolve(StepDirectory.STATE);
         TrainState state = CheckpointJson.readState(stateFile, storage.readAllBytes(stateFile));
         if (state.step() != manifest.step()) {
             throw new CheckpointCorruptException(stateFile, "says step " + state.step() + " but manifest.json says "
                     + manifest.step());
         }
+        return state;
+    }
+
+    /** A whole-model (v1) checkpoint whose files were checked. */
+    private LoadedCheckpoint loadWhole(Path directory, Manifest manifest, NDManager manager) throws IOException {
+        TrainState state = readState(directory, manifest);
         Map<String, NDArray> parameters = TensorFile.read(storage, directory.resolve(StepDirectory.MODEL), manager);
         Map<String, NDArray> optimizerState;
         try {

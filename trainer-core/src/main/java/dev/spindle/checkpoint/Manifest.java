@@ -1,6 +1,9 @@
 package dev.spindle.checkpoint;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -12,11 +15,23 @@ import java.util.List;
  * Manifest.FileEntry entry = new Manifest.FileEntry("rank-00001.json", 212, sha256Hex);
  * }</pre>
  *
- * @param ranks how many data-parallel ranks wrote the checkpoint ({@code 1} when the field is absent)
+ * @param parametersDigest {@link ParametersDigest} of the parameters; in a mesh checkpoint the digest of the
+ *     places' digests ({@link #placesDigest})
+ * @param ranks how many ranks wrote the checkpoint ({@code 1} when the field is absent)
+ * @param tensor the tensor-parallel size that wrote it ({@code 1} when absent)
+ * @param pipeline the pipeline-parallel size that wrote it ({@code 1} when absent)
+ * @param places in a mesh checkpoint ({@code tensor · pipeline > 1}) each place's parameters digest, stage by
+ *     stage and tensor rank by tensor rank; empty otherwise
  * @param files every other file of the step directory, with the size and SHA-256 it must have
  */
 public record Manifest(int formatVersion, long step, Instant createdAt, String specDigest, String parametersDigest,
-                       int ranks, List<FileEntry> files) {
+                       int ranks, int tensor, int pipeline, List<PlaceEntry> places, List<FileEntry> files) {
+
+    /** A checkpoint of the whole model (format v1). */
+    public Manifest(int formatVersion, long step, Instant createdAt, String specDigest, String parametersDigest,
+                    int ranks, List<FileEntry> files) {
+        this(formatVersion, step, createdAt, specDigest, parametersDigest, ranks, 1, 1, List.of(), files);
+    }
 
     public Manifest {
         if (step < 0) {
@@ -28,7 +43,67 @@ public record Manifest(int formatVersion, long step, Instant createdAt, String s
         if (ranks < 1) {
             throw new IllegalArgumentException("manifest ranks must be >= 1, got " + ranks);
         }
+        if (tensor < 1 || pipeline < 1) {
+            throw new IllegalArgumentException("manifest tensor and pipeline must be >= 1, got tensor " + tensor
+                    + ", pipeline " + pipeline);
+        }
+        places = List.copyOf(places);
+        int placeCount = tensor * pipeline > 1 ? tensor * pipeline : 0; // fields are not assigned yet: no mesh()
+        if (places.size() != placeCount) {
+            throw new IllegalArgumentException("manifest of tensor=" + tensor + " × pipeline=" + pipeline + " must list "
+                    + placeCount + " places, got " + places.size());
+        }
+        for (int i = 0; i < places.size(); i++) {
+            PlaceEntry place = places.get(i);
+            if (place.pipelineStage() != i / tensor || place.tensorRank() != i % tensor) {
+                throw new IllegalArgumentException("manifest places must be in order stage by stage, tensor rank by"
+                        + " tensor rank; entry " + i + " is tensorRank " + place.tensorRank() + ", pipelineStage "
+                        + place.pipelineStage());
+            }
+        }
         files = List.copyOf(files);
+    }
+
+    /** True for a checkpoint split by tensor or pipeline parallelism. */
+    boolean mesh() {
+        return tensor * pipeline > 1;
+    }
+
+    /** The place entry of tensor rank {@code t}, stage {@code p}. */
+    PlaceEntry place(int t, int p) {
+        return places.get(p * tensor + t);
+    }
+
+    /**
+     * The digest a mesh manifest gives as {@code parametersDigest}: SHA-256 (lowercase hex) of one line
+     * {@code t<t>-p<p> <digest>\n} per place, in manifest order.
+     */
+    static String placesDigest(List<PlaceEntry> places) {
+        MessageDigest sha256 = ParametersDigest.newSha256();
+        for (PlaceEntry place : places) {
+            sha256.update(("t" + place.tensorRank() + "-p" + place.pipelineStage() + " " + place.parametersDigest()
+                    + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /**
+     * One place of a mesh checkpoint and the digest of the parameters its replicas hold.
+     *
+     * @param parametersDigest {@link ParametersDigest} of the place's own (split) parameters
+     */
+    public record PlaceEntry(int tensorRank, int pipelineStage, String parametersDigest) {
+
+        public PlaceEntry {
+            if (tensorRank < 0 || pipelineStage < 0) {
+                throw new IllegalArgumentException("place tensorRank and pipelineStage must be >= 0, got "
+                        + tensorRank + ", " + pipelineStage);
+            }
+            if (parametersDigest == null || !parametersDigest.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("place parametersDigest must be 64 lowercase hex digits, got "
+                        + parametersDigest);
+            }
+        }
     }
 
     /** The sum of the listed files' sizes. */

@@ -14,10 +14,12 @@ final class ShardCommit {
 
     private final Path directory;
     private final ShardReceipt[] byRank;
+    private final ShardReceipt[][] firstOfPlace;
 
-    private ShardCommit(Path directory, ShardReceipt[] byRank) {
+    private ShardCommit(Path directory, ShardReceipt[] byRank, ShardReceipt[][] firstOfPlace) {
         this.directory = directory;
         this.byRank = byRank;
+        this.firstOfPlace = firstOfPlace;
     }
 
     /**
@@ -59,14 +61,67 @@ final class ShardCommit {
             throw new IllegalArgumentException("cannot commit step " + step + ": no shard from rank(s) " + missing
                     + " of " + worldSize + "; wait for every rank's receipt");
         }
+        ShardPlace mesh = byRank[0].place();
+        if (mesh.tensorRank() != 0 || mesh.pipelineStage() != 0) {
+            throw new IllegalArgumentException("commit of step " + step + ": rank 0 reported place " + mesh
+                    + ", but rank 0 is tensor rank 0 of stage 0 (it writes state.json)");
+        }
+        // Replicas of one place must agree; different places hold different tensors.
+        ShardReceipt[][] firstOfPlace = new ShardReceipt[mesh.pipelineSize()][mesh.tensorSize()];
         for (ShardReceipt receipt : byRank) {
-            if (!receipt.parametersDigest().equals(byRank[0].parametersDigest())) {
-                throw new ReplicasDivergedException(directory, "replicas diverged at step " + step + ": rank 0 has "
-                        + byRank[0].parametersDigest() + ", rank " + receipt.rank() + " has "
-                        + receipt.parametersDigest() + "; not committing");
+            ShardPlace place = receipt.place();
+            if (place.tensorSize() != mesh.tensorSize() || place.pipelineSize() != mesh.pipelineSize()) {
+                throw new IllegalArgumentException("commit of step " + step + ": rank 0 reported "
+                        + mesh.describeMesh() + " but rank " + receipt.rank() + " " + place.describeMesh()
+                        + "; every rank must run the same parallelism");
+            }
+            ShardReceipt other = firstOfPlace[place.pipelineStage()][place.tensorRank()];
+            if (other == null) {
+                firstOfPlace[place.pipelineStage()][place.tensorRank()] = receipt;
+            } else if (!receipt.parametersDigest().equals(other.parametersDigest())) {
+                throw new ReplicasDivergedException(directory, "replicas diverged at step " + step + ": rank "
+                        + other.rank() + " has " + other.parametersDigest() + ", rank " + receipt.rank() + " has "
+                        + receipt.parametersDigest() + (mesh.unsplit() ? "" : " (both tensor rank "
+                        + place.tensorRank() + " of stage " + place.pipelineStage() + ")") + "; not committing");
             }
         }
-        return new ShardCommit(directory, byRank);
+        List<String> missingPlaces = new ArrayList<>();
+        for (int p = 0; p < mesh.pipelineSize(); p++) {
+            for (int t = 0; t < mesh.tensorSize(); t++) {
+                if (firstOfPlace[p][t] == null) {
+                    missingPlaces.add("t" + t + "-p" + p);
+                }
+            }
+        }
+        if (!missingPlaces.isEmpty()) {
+            throw new IllegalArgumentException("cannot commit step " + step + ": no rank holds place(s) "
+                    + missingPlaces + " of " + mesh.describeMesh() + " (" + worldSize + " ranks); the world must"
+                    + " cover every tensor rank of every stage");
+        }
+        return new ShardCommit(directory, byRank, firstOfPlace);
+    }
+
+    /** The tensor-parallel size of the shards. */
+    int tensor() {
+        return byRank[0].place().tensorSize();
+    }
+
+    /** The pipeline-parallel size of the shards. */
+    int pipeline() {
+        return byRank[0].place().pipelineSize();
+    }
+
+    /** Each place's digest, in manifest order (empty for a whole-model checkpoint). */
+    List<Manifest.PlaceEntry> places() {
+        List<Manifest.PlaceEntry> places = new ArrayList<>();
+        if (tensor() * pipeline() > 1) {
+            for (int p = 0; p < pipeline(); p++) {
+                for (int t = 0; t < tensor(); t++) {
+                    places.add(new Manifest.PlaceEntry(t, p, firstOfPlace[p][t].parametersDigest()));
+                }
+            }
+        }
+        return places;
     }
 
     int worldSize() {
@@ -77,8 +132,9 @@ final class ShardCommit {
         return byRank[0].specDigest();
     }
 
+    /** Rank 0's digest, or in a mesh checkpoint the digest of every place's ({@link Manifest#placesDigest}). */
     String parametersDigest() {
-        return byRank[0].parametersDigest();
+        return tensor() * pipeline() > 1 ? Manifest.placesDigest(places()) : byRank[0].parametersDigest();
     }
 
     /** Every rank's files, in rank order: what the manifest lists. */
@@ -102,14 +158,24 @@ final class ShardCommit {
         List<String> listed = new ArrayList<>();
         for (ShardReceipt receipt : byRank) {
             List<String> own = receipt.files().stream().map(Manifest.FileEntry::path).toList();
-            List<String> required = receipt.rank() == 0
-                    ? List.of(StepDirectory.MODEL, StepDirectory.OPTIMIZER, StepDirectory.STATE)
-                    : List.of(StepDirectory.rankFile(receipt.rank()));
+            List<String> required = required(receipt);
             if (!own.containsAll(required)) {
                 throw new IllegalArgumentException("rank " + receipt.rank() + "'s receipt lists " + own
                         + " but rank " + receipt.rank() + " must write " + required);
             }
             listed.addAll(own);
+        }
+        if (tensor() * pipeline() > 1) {
+            for (int p = 0; p < pipeline(); p++) {
+                for (int t = 0; t < tensor(); t++) {
+                    List<String> placeFiles = StepDirectory.placeFiles(byRank[0].place().at(t, p));
+                    if (!listed.containsAll(placeFiles)) {
+                        throw new IllegalArgumentException("cannot commit step " + byRank[0].step() + ": no rank"
+                                + " wrote the tensors of place t" + t + "-p" + p + " " + placeFiles + " (its replica 0"
+                                + " writes them); the receipts list " + listed);
+                    }
+                }
+            }
         }
         if (listed.stream().distinct().count() != listed.size()) {
             throw new IllegalArgumentException("receipts of step " + byRank[0].step() + " list a file twice: "
@@ -131,5 +197,28 @@ final class ShardCommit {
                         + " something else wrote it since; not committing");
             }
         }
+    }
+
+    /**
+     * What a receipt must list: with the whole model, rank 0 the tensors and state, the others a rank file; in a
+     * mesh, a replica 0 its place's three files, any other replica a rank file, and rank 0 also state.json.
+     */
+    private static List<String> required(ShardReceipt receipt) {
+        List<String> own = receipt.files().stream().map(Manifest.FileEntry::path).toList();
+        if (receipt.place().unsplit()) {
+            return receipt.rank() == 0 ? List.of(StepDirectory.MODEL, StepDirectory.OPTIMIZER, StepDirectory.STATE)
+                    : List.of(StepDirectory.rankFile(receipt.rank()));
+        }
+        List<String> required = new ArrayList<>();
+        List<String> placeFiles = StepDirectory.placeFiles(receipt.place());
+        if (receipt.rank() == 0 || own.contains(placeFiles.get(0))) {
+            required.addAll(placeFiles);
+        } else {
+            required.add(StepDirectory.rankFile(receipt.rank()));
+        }
+        if (receipt.rank() == 0) {
+            required.add(StepDirectory.STATE);
+        }
+        return required;
     }
 }

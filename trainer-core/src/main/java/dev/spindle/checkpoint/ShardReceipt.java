@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * What one data-parallel rank wrote into a step directory with {@link CheckpointStore#writeShard}:
+ * What one rank wrote into a step directory with {@link CheckpointStore#writeShard}:
  * the proof the coordinator collects from every rank before it {@linkplain CheckpointStore#commit
  * commits} the checkpoint. Plain data with a canonical constructor, so Jackson (and Pekko's Jackson
  * serializer) writes and reads it as JSON without annotations.
@@ -21,13 +21,22 @@ import java.util.regex.Pattern;
  * @param parametersDigest {@link ParametersDigest} of the rank's replica of the parameters
  * @param specDigest the job spec's digest, as in {@link TrainState#specDigest()}
  * @param files the files this rank wrote, relative to the step directory, with size and SHA-256
+ * @param place the part of the model the rank holds ({@link ShardPlace#WHOLE} when {@code null}, as in receipts
+ *     of a Spindle without tensor and pipeline parallelism); {@code parametersDigest} is of that part
  */
 public record ShardReceipt(long step, int rank, int worldSize, String parametersDigest, String specDigest,
-                           List<Manifest.FileEntry> files) {
+                           List<Manifest.FileEntry> files, ShardPlace place) {
 
     private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{64}");
 
+    /** The receipt of a rank holding the whole model. */
+    public ShardReceipt(long step, int rank, int worldSize, String parametersDigest, String specDigest,
+                        List<Manifest.FileEntry> files) {
+        this(step, rank, worldSize, parametersDigest, specDigest, files, ShardPlace.WHOLE);
+    }
+
     public ShardReceipt {
+        place = place == null ? ShardPlace.WHOLE : place;
         if (step < 0) {
             throw new IllegalArgumentException("ShardReceipt.step must be >= 0, got " + step);
         }

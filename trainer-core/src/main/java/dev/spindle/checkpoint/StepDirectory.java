@@ -36,12 +36,37 @@ final class StepDirectory {
         return String.format("step-%08d", step);
     }
 
-    /** The step a directory name stands for, or empty if it is not a step directory's name. */
     /** The file rank {@code rank} (>= 1) of a data-parallel checkpoint writes: {@code rank-00002.json}. */
     static String rankFile(int rank) {
         return String.format("rank-%05d.json", rank);
     }
 
+    /** The parameters of place (t, p) of a mesh checkpoint: {@code model-t1-p0.safetensors}. */
+    static String model(int tensorRank, int pipelineStage) {
+        return "model-" + place(tensorRank, pipelineStage) + ".safetensors";
+    }
+
+    /** The optimizer state of place (t, p) of a mesh checkpoint. */
+    static String optimizer(int tensorRank, int pipelineStage) {
+        return "optimizer-" + place(tensorRank, pipelineStage) + ".safetensors";
+    }
+
+    /** The splits of place (t, p) of a mesh checkpoint. */
+    static String layout(int tensorRank, int pipelineStage) {
+        return "layout-" + place(tensorRank, pipelineStage) + ".json";
+    }
+
+    /** The three files the replica 0 of {@code place} writes. */
+    static List<String> placeFiles(ShardPlace place) {
+        return List.of(model(place.tensorRank(), place.pipelineStage()),
+                optimizer(place.tensorRank(), place.pipelineStage()), layout(place.tensorRank(), place.pipelineStage()));
+    }
+
+    private static String place(int tensorRank, int pipelineStage) {
+        return "t" + tensorRank + "-p" + pipelineStage;
+    }
+
+    /** The step a directory name stands for, or empty if it is not a step directory's name. */
     static OptionalLong step(Path directory) {
         Matcher matcher = NAME.matcher(directory.getFileName().toString());
         return matcher.matches() ? OptionalLong.of(Long.parseLong(matcher.group(1))) : OptionalLong.empty();
@@ -68,6 +93,20 @@ final class StepDirectory {
         }
         Set<String> listed = new HashSet<>();
         manifest.files().forEach(entry -> listed.add(entry.path()));
+        if (manifest.mesh()) {
+            List<String> required = new ArrayList<>(List.of(STATE));
+            for (Manifest.PlaceEntry place : manifest.places()) {
+                required.addAll(placeFiles(new ShardPlace(manifest.tensor(), place.tensorRank(), manifest.pipeline(),
+                        place.pipelineStage())));
+            }
+            if (!listed.containsAll(required)) {
+                List<String> missing = new ArrayList<>(required);
+                missing.removeAll(listed);
+                throw new CheckpointCorruptException(file, "is a tensor=" + manifest.tensor() + " × pipeline="
+                        + manifest.pipeline() + " checkpoint but does not list " + missing + "; it lists " + listed);
+            }
+            return manifest;
+        }
         for (String required : REQUIRED) {
             if (!listed.contains(required)) {
                 throw new CheckpointCorruptException(file, "does not list " + required + ", which format v"

@@ -15,7 +15,7 @@ public final class UnsupportedCheckpointFormatException extends CheckpointExcept
 
     public UnsupportedCheckpointFormatException(Path file, long found) {
         super(file, "formatVersion " + found + " is not supported; this Spindle reads formatVersion "
-                + CheckpointStore.FORMAT_VERSION + " only: use the Spindle release that wrote it or a newer one",
+                + CheckpointStore.FORMAT_VERSION + " to " + CheckpointStore.MESH_FORMAT_VERSION + ": use the Spindle release that wrote it or a newer one",
                 null);
     }
 }

@@ -2,6 +2,8 @@ package dev.spindle.parallel;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import dev.spindle.checkpoint.ShardLayout;
+import dev.spindle.checkpoint.ShardPlace;
 import dev.spindle.checkpoint.TensorSplit;
 import dev.spindle.collective.Collectives;
 import dev.spindle.collective.ReduceOp;
@@ -78,6 +80,14 @@ public final class ModelParallel implements AutoCloseable {
     /** How each parameter was cut among the tensor ranks. */
     public Map<String, TensorSplit> splits() {
         return stage.splits();
+    }
+
+    /** What this rank's checkpoint shard is: its place in the mesh, its replica and its splits. */
+    public ShardLayout layout() {
+        MeshShape shape = groups.shape();
+        MeshCoordinate at = groups.coordinate();
+        return new ShardLayout(new ShardPlace(shape.tensor(), at.tensor(), shape.pipeline(), at.pipeline()),
+                at.data(), stage.splits());
     }
 
     /** Runs the step's forward and backward passes. */

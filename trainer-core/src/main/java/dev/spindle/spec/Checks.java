@@ -122,6 +122,11 @@ final class Checks {
         }
     }
 
+    /** True while no problem was found. */
+    boolean noProblems() {
+        return problems.isEmpty();
+    }
+
     void throwIfAny() {
         if (!problems.isEmpty()) {
             throw new SpecException(problems);

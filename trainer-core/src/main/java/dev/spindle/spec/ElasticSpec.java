@@ -4,9 +4,12 @@ package dev.spindle.spec;
  * How the job survives workers that fail and uses workers that join: after a failure it waits up to
  * {@code rendezvousTimeoutSeconds} for a replacement (started up to {@code maxRestarts} times), then
  * goes on with the workers present if there are at least {@code minWorkers}; workers that join later
- * grow the job, up to {@code maxWorkers}, at the next checkpoint. The spec checks
- * {@code 1 <= minWorkers <= parallelism.data <= maxWorkers} and {@code training.batchSize >= maxWorkers}
- * (every worker needs at least one row of the global batch).
+ * grow the job, up to {@code maxWorkers}, at the next checkpoint. Both bounds count workers; the spec
+ * checks {@code 1 <= minWorkers <= parallelism.worldSize() <= maxWorkers} (the world is
+ * {@code data × tensor × pipeline}), and with model parallelism ({@code tensor × pipeline > 1}) that both
+ * are multiples of {@code tensor × pipeline}, since workers come and go by whole model replicas; and
+ * {@code training.batchSize >= maxWorkers / (tensor × pipeline)} (every replica needs at least one row
+ * of the global batch).
  *
  * <pre>{@code
  * spec:
@@ -39,8 +42,8 @@ public record ElasticSpec(int minWorkers, int maxWorkers, int maxRestarts, int r
         c.throwIfAny();
     }
 
-    /** A fixed-size job of {@code data} workers: no shrinking or growing, the default restarts and timeout. */
-    public static ElasticSpec defaultsFor(int data) {
-        return new ElasticSpec(data, data, DEFAULT_MAX_RESTARTS, DEFAULT_RENDEZVOUS_TIMEOUT_SECONDS);
+    /** A fixed-size job of {@code workers} workers: no shrinking or growing, the default restarts and timeout. */
+    public static ElasticSpec defaultsFor(int workers) {
+        return new ElasticSpec(workers, workers, DEFAULT_MAX_RESTARTS, DEFAULT_RENDEZVOUS_TIMEOUT_SECONDS);
     }
 }

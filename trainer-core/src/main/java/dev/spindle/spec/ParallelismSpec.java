@@ -1,40 +1,81 @@
 package dev.spindle.spec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
- * How the job is spread over workers: the data-parallel degree (each worker holds a full replica and
- * takes its slice of every global batch) and how long a collective operation may wait for its peers.
+ * How the job is spread over workers: a mesh of {@code data × tensor × pipeline} workers. Each of the
+ * {@code data} model replicas is split over {@code tensor} workers within each layer (tensor
+ * parallelism) and over {@code pipeline} workers by layers (pipeline stages); every replica takes its
+ * slice of every global batch. A pipeline runs {@code microBatches} micro-batches per optimizer step in
+ * the order of {@code schedule}.
  *
  * <pre>{@code
  * spec:
  *   parallelism:
- *     data: 4                        # workers, each a replica
+ *     data: 2                        # model replicas
+ *     tensor: 2                      # workers splitting each layer
+ *     pipeline: 2                    # pipeline stages
+ *     microBatches: 8                # default: spec.training.gradientAccumulation
+ *     schedule: 1f1b                 # or gpipe
  *     collectiveTimeoutSeconds: 60   # a peer silent this long fails the step
  * }</pre>
  *
- * @param data data-parallel workers to start with ({@code 1}: one process, no cluster)
+ * @param data data-parallel model replicas to start with
+ * @param tensor workers that split each layer ({@code 1}: none)
+ * @param pipeline pipeline stages ({@code 1}: none)
+ * @param microBatches micro-batches per optimizer step, or {@code 0} when unset (then
+ *     {@code spec.training.gradientAccumulation}; see {@link Spec#microBatches()})
+ * @param schedule the pipeline schedule
  * @param collectiveTimeoutSeconds seconds a collective waits for a peer before the step fails and the
  *     job regroups
  */
-public record ParallelismSpec(int data, int collectiveTimeoutSeconds) {
+public record ParallelismSpec(int data, int tensor, int pipeline,
+                              // unset (0) is left out of the resolved spec, so that it reads back equal
+                              @JsonInclude(JsonInclude.Include.NON_DEFAULT) int microBatches,
+                              PipelineSchedule schedule, int collectiveTimeoutSeconds) {
 
     public static final int DEFAULT_DATA = 1;
+    public static final int DEFAULT_TENSOR = 1;
+    public static final int DEFAULT_PIPELINE = 1;
+    /** {@code microBatches} when the spec does not set it. */
+    public static final int UNSET_MICRO_BATCHES = 0;
     public static final int DEFAULT_COLLECTIVE_TIMEOUT_SECONDS = 60;
 
     /** One worker. */
-    public static final ParallelismSpec DEFAULT =
-            new ParallelismSpec(DEFAULT_DATA, DEFAULT_COLLECTIVE_TIMEOUT_SECONDS);
+    public static final ParallelismSpec DEFAULT = data(DEFAULT_DATA);
 
     static final String PATH = "spec.parallelism";
 
     public ParallelismSpec {
+        schedule = schedule == null ? PipelineSchedule.DEFAULT : schedule;
         Checks c = new Checks(PATH);
         c.atLeast("data", data, 1);
+        c.atLeast("tensor", tensor, 1);
+        c.atLeast("pipeline", pipeline, 1);
+        if (microBatches < 0) {
+            c.fail("microBatches", microBatches, "a whole number >= 1 (or leave it out to use "
+                    + TrainingSpec.PATH + ".gradientAccumulation)");
+        }
         c.atLeast("collectiveTimeoutSeconds", collectiveTimeoutSeconds, 1);
+        if (c.noProblems() && (long) data * tensor * pipeline > Integer.MAX_VALUE) {
+            c.fail("data", data, "a mesh of at most " + Integer.MAX_VALUE + " workers (data × tensor × pipeline)");
+        }
         c.throwIfAny();
     }
 
-    /** {@code data} workers, the default collective timeout. */
+    /** {@code data} workers, each a whole replica; the default schedule and collective timeout. */
     public static ParallelismSpec data(int data) {
-        return new ParallelismSpec(data, DEFAULT_COLLECTIVE_TIMEOUT_SECONDS);
+        return new ParallelismSpec(data, DEFAULT_TENSOR, DEFAULT_PIPELINE, UNSET_MICRO_BATCHES,
+                PipelineSchedule.DEFAULT, DEFAULT_COLLECTIVE_TIMEOUT_SECONDS);
+    }
+
+    /** The number of workers: {@code data · tensor · pipeline}. */
+    public int worldSize() {
+        return data * tensor * pipeline;
+    }
+
+    /** The workers of one model replica: {@code tensor · pipeline}. */
+    public int modelParallelSize() {
+        return tensor * pipeline;
     }
 }

@@ -1,5 +1,7 @@
 package dev.spindle.spec;
 
+import java.util.List;
+
 /**
  * The body of a job spec: what to train, on what data, how, where checkpoints go, and over how many
  * workers. Rules that span sections (warm-up shorter than the run, evaluation needs evaluation data,
@@ -43,7 +45,7 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
     public Spec {
         checkpoint = checkpoint == null ? CheckpointSpec.DEFAULT : checkpoint;
         parallelism = parallelism == null ? ParallelismSpec.DEFAULT : parallelism;
-        elastic = elastic == null ? ElasticSpec.defaultsFor(parallelism.data()) : elastic;
+        elastic = elastic == null ? ElasticSpec.defaultsFor(parallelism.worldSize()) : elastic;
         Checks c = new Checks(PATH);
         boolean complete = c.present("model", model, "an object with an architecture")
                 & c.present("data", data, "an object with uri and schema")
@@ -53,11 +55,16 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
         if (complete) {
             crossCheck(c, data, optimizer, training);
             peftCheck(c, model, peft, output);
-            if (training.batchSize() < elastic.maxWorkers()) {
+            int maxReplicas = elastic.maxWorkers() / parallelism.modelParallelSize();
+            if (training.batchSize() < maxReplicas) {
                 c.add(new Problem(TrainingSpec.PATH + ".batchSize", Problem.render(training.batchSize()),
-                        "a whole number >= " + ElasticSpec.PATH + ".maxWorkers (" + elastic.maxWorkers()
-                        + "): it is the global batch, and every worker needs at least one row of it"));
+                        "a whole number >= " + (parallelism.modelParallelSize() == 1 ? ElasticSpec.PATH + ".maxWorkers ("
+                        + elastic.maxWorkers() + ")" : "the most model replicas, " + ElasticSpec.PATH + ".maxWorkers / ("
+                        + ParallelismSpec.PATH + ".tensor × pipeline) (" + maxReplicas + ")")
+                        + ": it is the global batch, and every " + (parallelism.modelParallelSize() == 1 ? "worker"
+                        : "replica") + " needs at least one row of it"));
             }
+            microBatchesCheck(c, parallelism, training);
         }
         c.throwIfAny();
     }
@@ -86,16 +93,16 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
      * it would in YAML; a non-default one stays as it is, so set it first with {@link #withElastic} when
      * the new degree lies outside its bounds.
      *
-     * @throws SpecException if the elastic bounds do not contain {@code newParallelism.data()}
+     * @throws SpecException if the elastic bounds do not contain {@code newParallelism.worldSize()}
      */
     public Spec withParallelism(ParallelismSpec newParallelism) {
         ParallelismSpec next = newParallelism == null ? ParallelismSpec.DEFAULT : newParallelism;
-        ElasticSpec following = elastic.equals(ElasticSpec.defaultsFor(parallelism.data()))
-                ? ElasticSpec.defaultsFor(next.data()) : elastic;
+        ElasticSpec following = elastic.equals(ElasticSpec.defaultsFor(parallelism.worldSize()))
+                ? ElasticSpec.defaultsFor(next.worldSize()) : elastic;
         return new Spec(model, data, optimizer, training, checkpoint, peft, output, next, following, kubernetes);
     }
 
-    /** The same spec with another elastic section ({@code null}: a fixed size of {@code parallelism.data}). */
+    /** The same spec with another elastic section ({@code null}: a fixed size of {@code parallelism.worldSize()}). */
     public Spec withElastic(ElasticSpec newElastic) {
         return new Spec(model, data, optimizer, training, checkpoint, peft, output, parallelism, newElastic,
                 kubernetes);
@@ -107,16 +114,52 @@ public record Spec(ModelSpec model, DataSpec data, OptimizerSpec optimizer, Trai
                 newKubernetes);
     }
 
-    /** {@code 1 <= minWorkers <= parallelism.data <= maxWorkers}; the first inequality is ElasticSpec's own. */
+    /**
+     * The micro-batches per optimizer step: {@code spec.parallelism.microBatches} when set, else
+     * {@code spec.training.gradientAccumulation} (the two name one number; the spec refuses two
+     * different values).
+     */
+    public int microBatches() {
+        return parallelism.microBatches() != ParallelismSpec.UNSET_MICRO_BATCHES ? parallelism.microBatches()
+                : training.gradientAccumulation();
+    }
+
+    /**
+     * {@code 1 <= minWorkers <= workers <= maxWorkers}, workers being {@code data × tensor × pipeline};
+     * with model parallelism ({@code tensor × pipeline > 1}) both bounds are whole model replicas, multiples
+     * of {@code tensor × pipeline}. The first inequality is ElasticSpec's own.
+     */
     private static void elasticCheck(Checks c, ParallelismSpec parallelism, ElasticSpec elastic) {
-        int workers = parallelism.data();
+        int workers = parallelism.worldSize();
+        int model = parallelism.modelParallelSize();
+        String what = model == 1 ? ParallelismSpec.PATH + ".data (" + workers + ")"
+                : "the workers, " + ParallelismSpec.PATH + ".data × tensor × pipeline (" + workers + ")";
         if (elastic.minWorkers() > workers) {
             c.add(new Problem(ElasticSpec.PATH + ".minWorkers", Problem.render(elastic.minWorkers()),
-                    "a whole number <= " + ParallelismSpec.PATH + ".data (" + workers + ")"));
+                    "a whole number <= " + what));
         }
         if (elastic.maxWorkers() < workers) {
             c.add(new Problem(ElasticSpec.PATH + ".maxWorkers", Problem.render(elastic.maxWorkers()),
-                    "a whole number >= " + ParallelismSpec.PATH + ".data (" + workers + ")"));
+                    "a whole number >= " + what));
+        }
+        for (String field : List.of("minWorkers", "maxWorkers")) {
+            int value = field.equals("minWorkers") ? elastic.minWorkers() : elastic.maxWorkers();
+            if (value % model != 0) {
+                c.add(new Problem(ElasticSpec.PATH + "." + field, Problem.render(value), "a multiple of "
+                        + ParallelismSpec.PATH + ".tensor × pipeline (" + model + "): workers come and go by whole"
+                        + " model replicas"));
+            }
+        }
+    }
+
+    /** {@code microBatches} and {@code gradientAccumulation} name one number: both set, they must agree. */
+    private static void microBatchesCheck(Checks c, ParallelismSpec parallelism, TrainingSpec training) {
+        int microBatches = parallelism.microBatches();
+        int accumulation = training.gradientAccumulation();
+        if (microBatches != ParallelismSpec.UNSET_MICRO_BATCHES && accumulation != 1 && microBatches != accumulation) {
+            c.add(new Problem(ParallelismSpec.PATH + ".microBatches", Problem.render(microBatches),
+                    "the same as " + TrainingSpec.PATH + ".gradientAccumulation (" + accumulation + "), or leave one"
+                    + " of them out: both are the micro-batches per optimizer step"));
         }
     }
 

@@ -45,7 +45,8 @@ final class SpecBinder {
         PeftSpec peft = s.child("peft", PeftSpec.class, SpecBinder::peft);
         OutputSpec output = s.child("output", OutputSpec.class, SpecBinder::output);
         ParallelismSpec parallelism = s.child("parallelism", ParallelismSpec.class, SpecBinder::parallelism);
-        int workers = parallelism == null ? ParallelismSpec.DEFAULT_DATA : parallelism.data();
+        // Elastic bounds count workers: a fixed-size job keeps data × tensor × pipeline of them.
+        int workers = parallelism == null ? ParallelismSpec.DEFAULT_DATA : parallelism.worldSize();
         ElasticSpec bound = s.child("elastic", ElasticSpec.class, e -> elastic(e, workers));
         // With a parallelism section that failed to bind, checking elastic bounds against the default
         // degree would report problems the person did not make; its own problems are reported already.
@@ -143,8 +144,24 @@ final class SpecBinder {
 
     private static ParallelismSpec parallelism(Section s) {
         int data = s.integer("data", ParallelismSpec.DEFAULT_DATA);
+        int tensor = s.integer("tensor", ParallelismSpec.DEFAULT_TENSOR);
+        int pipeline = s.integer("pipeline", ParallelismSpec.DEFAULT_PIPELINE);
+        boolean microBatchesGiven = s.raw("microBatches") != null;
+        int microBatches = s.integer("microBatches", ParallelismSpec.UNSET_MICRO_BATCHES);
+        String schedule = s.text("schedule");
         int timeout = s.integer("collectiveTimeoutSeconds", ParallelismSpec.DEFAULT_COLLECTIVE_TIMEOUT_SECONDS);
-        return s.build(() -> new ParallelismSpec(data, timeout));
+        return s.build(() -> {
+            Checks c = new Checks(ParallelismSpec.PATH);
+            if (microBatchesGiven) {
+                c.atLeast("microBatches", microBatches, 1); // 0 means unset in the record, not in YAML
+            }
+            if (schedule != null) {
+                c.oneOf("schedule", schedule, PipelineSchedule.names());
+            }
+            c.throwIfAny();
+            return new ParallelismSpec(data, tensor, pipeline, microBatches,
+                    schedule == null ? PipelineSchedule.DEFAULT : PipelineSchedule.named(schedule).orElseThrow(), timeout);
+        });
     }
 
     /** Without bounds, the job keeps exactly {@code workers} workers. */

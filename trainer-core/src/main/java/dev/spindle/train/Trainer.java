@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.spindle.checkpoint.CheckpointInfo;
 import dev.spindle.checkpoint.CheckpointSink;
+import dev.spindle.checkpoint.ShardLayout;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.LoadedCheckpoint;
 import dev.spindle.checkpoint.TrainState;
@@ -396,7 +397,8 @@ public final class Trainer {
             saved.put(name, parameters.get(name));
         }
         try {
-            Optional<CheckpointInfo> info = checkpoints.save(saved, optimizer.state(), state);
+            Optional<CheckpointInfo> info = checkpoints.save(
+                    mesh != null ? mesh.layout() : ShardLayout.whole(collectives.rank()), saved, optimizer.state(), state);
             info.ifPresent(committed -> listeners.forEach(l -> l.onCheckpoint(committed)));
             return info;
         } catch (IOException e) {

@@ -60,7 +60,8 @@ public record TrainerSettings(
     /** The settings a job spec asks for. */
     public static TrainerSettings of(JobSpec job, String specDigest) {
         TrainingSpec training = job.spec().training();
-        return new TrainerSettings(training.steps(), training.seed(), training.gradientAccumulation(),
+        // The effective micro-batches per step: spec.parallelism.microBatches, else gradientAccumulation.
+        return new TrainerSettings(training.steps(), training.seed(), job.spec().microBatches(),
                 training.gradientClipping(), training.evalInterval(), training.evalBatches(),
                 job.spec().checkpoint().everySteps(), specDigest);
     }

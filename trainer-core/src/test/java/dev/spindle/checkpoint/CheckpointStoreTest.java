@@ -187,14 +187,14 @@ class CheckpointStoreTest {
         CheckpointInfo info = store.save(parameters(1), Map.of(), state(1));
         Path manifest = info.directory().resolve("manifest.json");
         ObjectNode json = (ObjectNode) new ObjectMapper().readTree(manifest.toFile());
-        json.put("formatVersion", 2);
+        json.put("formatVersion", 3); // 2 is the mesh format
         Files.write(manifest, new ObjectMapper().writeValueAsBytes(json));
 
         UnsupportedCheckpointFormatException error =
                 assertThrows(UnsupportedCheckpointFormatException.class, store::latest);
-        assertTrue(error.getMessage().contains("formatVersion 2"), error.getMessage());
+        assertTrue(error.getMessage().contains("formatVersion 3"), error.getMessage());
         assertThrows(UnsupportedCheckpointFormatException.class, () -> store.load(info, manager));
-        assertTrue(store.verify().get(0).problems().get(0).contains("formatVersion 2"));
+        assertTrue(store.verify().get(0).problems().get(0).contains("formatVersion 3"));
     }
 
     @Test

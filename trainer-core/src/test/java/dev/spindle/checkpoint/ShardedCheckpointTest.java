@@ -223,6 +223,26 @@ class ShardedCheckpointTest {
     }
 
     @Test
+    void aReceiptOfAMeshPlaceTravelsAsJsonAndOldReceiptsMeanTheWholeModel() throws Exception {
+        CheckpointStore store = CheckpointStore.open(root, 3);
+        ShardLayout layout = new ShardLayout(new ShardPlace(2, 1, 2, 1), 0, Map.of("w", new TensorSplit(0, 1)));
+        ShardReceipt receipt = store.writeShard(3, 4, layout, Fixtures.parameters(manager, 7), Map.of(), state(6));
+
+        String json = JSON.writeValueAsString(receipt);
+        ShardReceipt back = JSON.readValue(json, ShardReceipt.class);
+
+        assertEquals(receipt, back);
+        assertEquals(new ShardPlace(2, 1, 2, 1), back.place());
+        assertEquals("{\"tensorSize\":2,\"tensorRank\":1,\"pipelineSize\":2,\"pipelineStage\":1}",
+                JSON.readTree(json).get("place").toString());
+        // A receipt from a worker of the release before meshes has no place: the whole model.
+        ObjectNode old = (ObjectNode) JSON.readTree(JSON.writeValueAsString(
+                store.writeShard(1, 2, Fixtures.parameters(manager, 7), Map.of(), state(6))));
+        old.remove("place");
+        assertEquals(ShardPlace.WHOLE, JSON.treeToValue(old, ShardReceipt.class).place());
+    }
+
+    @Test
     void aCheckpointDeletedByRetentionWhileARankListsIsSkipped() throws Exception {
         CheckpointStore writer = CheckpointStore.open(root, 3);
         writer.save(Fixtures.parameters(manager, 7), Map.of(), state(1));

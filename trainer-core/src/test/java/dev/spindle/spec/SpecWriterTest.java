@@ -59,7 +59,8 @@ class SpecWriterTest {
                 + "\"optimizer\":{\"beta1\":0.9,\"beta2\":0.999,\"eps\":1.0E-8,\"lr\":3.0E-4,\"momentum\":0.0,"
                 + "\"name\":\"adamw\",\"nesterov\":false,"
                 + "\"schedule\":{\"minLrRatio\":0.0,\"name\":\"constant\",\"warmupSteps\":0},\"weightDecay\":0.01},"
-                + "\"parallelism\":{\"collectiveTimeoutSeconds\":60,\"data\":1},"
+                + "\"parallelism\":{\"collectiveTimeoutSeconds\":60,\"data\":1,\"pipeline\":1,\"schedule\":\"1f1b\","
+                + "\"tensor\":1},"
                 + "\"training\":{\"batchSize\":8,\"evalBatches\":8,\"evalInterval\":0,\"gradientAccumulation\":1,"
                 + "\"gradientClipping\":0.0,\"logInterval\":10,\"seed\":42,\"steps\":30,\"threads\":0}}}";
         String expected = "sha256:" + HexFormat.of().formatHex(

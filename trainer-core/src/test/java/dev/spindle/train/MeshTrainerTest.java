@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.spindle.checkpoint.TensorSlicing;
 import dev.spindle.checkpoint.TensorSplit;
 import dev.spindle.collective.Collectives;
 import dev.spindle.collective.InProcessCollectives;
@@ -102,7 +103,7 @@ class MeshTrainerTest {
                     MeshCoordinate at = shape.coordinate(rank);
                     for (Map.Entry<String, float[]> entry : result.parameters().entrySet()) {
                         TensorSplit split = result.splits().get(entry.getKey());
-                        float[] want = GptShard.slice(expected.get(entry.getKey()), split, shape.tensor(), at.tensor())
+                        float[] want = TensorSlicing.slice(entry.getKey(), expected.get(entry.getKey()), split, shape.tensor(), at.tensor())
                                 .toFloatArray();
                         float[] got = entry.getValue();
                         assertEquals(want.length, got.length, where + " " + entry.getKey());

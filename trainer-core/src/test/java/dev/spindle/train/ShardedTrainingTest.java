@@ -58,8 +58,8 @@ class ShardedTrainingTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointStore store = CheckpointStore.open(dir.resolve("shards"), 5);
             List<ShardReceipt> receipts = new ArrayList<>();
-            CheckpointSink worker = (parameters, optimizerState, state) -> {
-                receipts.add(store.writeShard(0, 1, parameters, optimizerState, state));
+            CheckpointSink worker = (layout, parameters, optimizerState, state) -> {
+                receipts.add(store.writeShard(0, 1, layout, parameters, optimizerState, state));
                 return Optional.empty(); // the coordinator commits
             };
             List<CheckpointInfo> announced = new ArrayList<>();

@@ -177,11 +177,11 @@ public final class WorkerMain {
 
     /** Writes this rank's shard and hands its receipt to the coordinator, which commits when all are in. */
     private static CheckpointSink shardSink(CheckpointStore store, WorkerNode node, Assignment assignment) {
-        return (parameters, optimizerState, state) -> {
+        return (layout, parameters, optimizerState, state) -> {
             ShardReceipt receipt;
             try {
-                receipt = store.writeShard(assignment.rank(), assignment.worldSize(), parameters, optimizerState,
-                        state);
+                receipt = store.writeShard(assignment.rank(), assignment.worldSize(), layout, parameters,
+                        optimizerState, state);
             } catch (java.nio.file.FileAlreadyExistsException committed) {
                 // Another generation committed this step (or a later one) meanwhile: this generation is stale.
                 // Like a failed collective, that ends the generation for this rank, not the worker.

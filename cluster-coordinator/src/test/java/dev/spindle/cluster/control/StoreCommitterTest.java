@@ -10,6 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spindle.checkpoint.CheckpointInfo;
 import dev.spindle.checkpoint.CheckpointStore;
+import dev.spindle.checkpoint.ShardLayout;
+import dev.spindle.checkpoint.ShardPlace;
+import dev.spindle.checkpoint.ShardReceipt;
+import dev.spindle.checkpoint.TensorSplit;
 import dev.spindle.checkpoint.TrainState;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -39,6 +43,31 @@ class StoreCommitterTest {
             assertEquals(10, info.step());
             assertEquals(10, committer.latest().orElseThrow().step());
             assertEquals(store.describe(info.directory()), committer.describe(info));
+        }
+    }
+
+    @Test
+    void commitsAMeshWhoseReceiptsTravelledAsJson() throws IOException {
+        CheckpointStore store = CheckpointStore.open(dir, 3);
+        CheckpointCommitter committer = CheckpointCommitter.of(store);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray full = manager.arange(0f, 12f).reshape(2, 6);
+            TrainState state = new TrainState(10, 1L, "spec", TrainState.EMPTY_CURSOR, 0.5);
+            List<JsonNode> receipts = new ArrayList<>();
+            for (int rank = 0; rank < 4; rank++) { // tensor=2 × data=2: ranks 0, 1 are replica 0, ranks 2, 3 replica 1
+                int t = rank % 2;
+                ShardLayout layout = new ShardLayout(new ShardPlace(2, t, 1, 0), rank / 2,
+                        Map.of("w", new TensorSplit(1, 1)));
+                NDArray piece = full.get(":, " + (3 * t) + ":" + (3 * t + 3));
+                receipts.add(JSON.valueToTree(store.writeShard(rank, 4, layout, Map.of("w", piece), Map.of(), state)));
+            }
+
+            CheckpointInfo info = committer.commit(10, receipts);
+
+            assertEquals(new ShardPlace(2, 1, 1, 0), JSON.treeToValue(receipts.get(3), ShardReceipt.class).place());
+            NDArray gathered = store.loadGathered(info, manager).parameters().get("w");
+            assertEquals(full.getShape(), gathered.getShape());
+            assertTrue(full.contentEquals(gathered));
         }
     }
 

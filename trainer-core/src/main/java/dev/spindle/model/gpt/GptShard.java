@@ -2,12 +2,11 @@ package dev.spindle.model.gpt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.spindle.checkpoint.TensorSlicing;
 import dev.spindle.checkpoint.TensorSplit;
 import dev.spindle.collective.ReduceOp;
 import dev.spindle.model.CrossEntropy;
@@ -275,34 +274,10 @@ public final class GptShard implements PipelineStage, AutoCloseable {
 
     /** Copies this rank's slice of {@code name} from the whole model and registers it. */
     private NDArray take(Parameters source, String name, TensorSplit split) {
-        NDArray slice = slice(source.get(name), split, tensorSize, tensorRank);
+        NDArray slice = TensorSlicing.slice(name, source.get(name), split, tensorSize, tensorRank);
         slice.attach(manager);
         splits.put(name, split);
         return parameters.register(name, slice);
-    }
-
-    /**
-     * Rank {@code rank}'s part of {@code whole} under {@code split}, as a new array (in {@code whole}'s
-     * manager): the rank-th {@code 1/parts} of each of the split's chunks along its dim, concatenated.
-     */
-    public static NDArray slice(NDArray whole, TensorSplit split, int parts, int rank) {
-        if (split.dim() < 0 || parts == 1) {
-            return whole.duplicate();
-        }
-        long length = whole.getShape().get(split.dim());
-        long chunk = length / split.chunks();
-        long piece = chunk / parts;
-        if (chunk * split.chunks() != length || piece * parts != chunk) {
-            throw new IllegalArgumentException("cannot split dim " + split.dim() + " of shape " + whole.getShape()
-                    + " into " + split.chunks() + " chunks of " + parts + " parts");
-        }
-        NDList pieces = new NDList();
-        String prefix = ":, ".repeat(split.dim());
-        for (int c = 0; c < split.chunks(); c++) {
-            long from = c * chunk + rank * piece;
-            pieces.add(whole.get(new NDIndex(prefix + from + ":" + (from + piece))));
-        }
-        return pieces.size() == 1 ? pieces.get(0).duplicate() : NDArrays.concat(pieces, split.dim());
     }
 
     /** One transformer block's slices and its tensor-parallel forward. */

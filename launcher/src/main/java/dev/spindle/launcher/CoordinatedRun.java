@@ -85,6 +85,10 @@ public final class CoordinatedRun {
         }
         Optional<CheckpointInfo> latest;
         try (NDManager manager = NDManager.newBaseManager(); Model model = ModelSetup.create(job, manager)) {
+            List<String> mesh = plan.checkMesh(model);
+            if (!mesh.isEmpty()) {
+                throw new JobException(mesh);
+            }
             latest = LocalTraining.preflight(plan, model, checkpoints, options.resume());
         }
         Files.createDirectories(runDir);

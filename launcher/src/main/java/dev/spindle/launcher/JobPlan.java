@@ -9,6 +9,9 @@ import dev.spindle.data.LoaderOptions;
 import dev.spindle.data.prepare.TextDatasetPreparer;
 import dev.spindle.data.storage.Storage;
 import dev.spindle.model.Model;
+import dev.spindle.model.gpt.Gpt;
+import dev.spindle.model.gpt.GptShard;
+import dev.spindle.spec.ParallelismSpec;
 import dev.spindle.model.ModelRegistry;
 import dev.spindle.optim.AdamW;
 import dev.spindle.optim.LrSchedule;
@@ -59,13 +62,27 @@ final class JobPlan {
         return job.spec().parallelism().data() * modelParallelSize();
     }
 
-    /**
-     * Workers per model replica (tensor × pipeline): the coordinator sizes every generation in multiples of
-     * it. The spec's parallelism section has a data-parallel degree only, so every worker holds a whole
-     * replica.
-     */
+    /** Workers per model replica (tensor × pipeline): the coordinator sizes every generation in multiples of it. */
     int modelParallelSize() {
-        return 1;
+        return job.spec().parallelism().modelParallelSize();
+    }
+
+    /**
+     * Whether {@code model} splits over the spec's tensor × pipeline mesh: only gpt does, and its heads,
+     * vocabulary and layers must divide (see {@link GptShard#checkSplit}).
+     */
+    List<String> checkMesh(Model model) {
+        ParallelismSpec p = job.spec().parallelism();
+        if (p.modelParallelSize() == 1) {
+            return List.of();
+        }
+        if (!(model instanceof Gpt gpt)) {
+            return List.of("spec.parallelism: tensor " + p.tensor() + " × pipeline " + p.pipeline() + " splits the '"
+                    + Gpt.NAME + "' architecture only, but spec.model.architecture is '" + model.architecture()
+                    + "'; set tensor and pipeline to 1 to train it data-parallel");
+        }
+        return GptShard.splitProblems(gpt.config(), p.tensor(), p.pipeline()).stream()
+                .map(problem -> "spec.model.config." + problem).toList();
     }
 
     /** Where the run's checkpoints go: {@code spec.checkpoint.uri}, or {@code checkpoints/} in the run directory. */

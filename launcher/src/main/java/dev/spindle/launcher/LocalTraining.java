@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.spindle.checkpoint.CheckpointInfo;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.LoadedCheckpoint;
+import dev.spindle.checkpoint.ShardLayout;
 import dev.spindle.collective.Collectives;
 import dev.spindle.data.DataLoaders;
 import dev.spindle.data.IngestionLog;
@@ -86,7 +87,7 @@ final class LocalTraining {
             Files.deleteIfExists(ingestionPath);
         }
         try (NDManager restoreManager = manager.newSubManager()) {
-            LoadedCheckpoint loaded = latest.isPresent() ? store.load(latest.get(), restoreManager) : null;
+            LoadedCheckpoint loaded = latest.isPresent() ? store.loadShard(latest.get(), ShardLayout.whole(0), restoreManager) : null;
             cursor = loaded == null ? null : loaded.state().dataCursor();
             try (IngestionLog ingestion = IngestionLog.open(ingestionPath);
                     BatchSource batches = DataLoaders.open(plan.trainLoader(model), cursor, ingestion);

@@ -55,9 +55,17 @@ public final class Spindle {
      * {@link JobException} lists what is wrong before anything is written.
      */
     public static RunSummary train(JobSpec job, TrainOptions options) throws IOException {
-        JobSpec effective = options.workers() > 0 && options.workers() != job.spec().parallelism().data()
-                ? job.withSpec(job.spec().withParallelism(ParallelismSpec.data(options.workers())))
-                : job;
+        JobSpec effective = job;
+        ParallelismSpec parallelism = job.spec().parallelism();
+        if (options.workers() > 0 && options.workers() != parallelism.worldSize()) {
+            if (options.workers() % parallelism.modelParallelSize() != 0) {
+                throw new JobException("--workers: got " + options.workers() + ", expected a multiple of"
+                        + " spec.parallelism.tensor × pipeline (" + parallelism.modelParallelSize()
+                        + "): every data-parallel replica of the model takes that many workers");
+            }
+            effective = job.withSpec(job.spec().withParallelism(
+                    parallelism.withData(options.workers() / parallelism.modelParallelSize())));
+        }
         int workers = JobPlan.of(effective, options.baseDirectory()).workers();
         return workers == 1 ? LocalTraining.run(effective, options) : ClusterTraining.run(effective, options, workers);
     }

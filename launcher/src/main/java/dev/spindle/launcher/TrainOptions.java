@@ -17,7 +17,8 @@ import java.util.function.BooleanSupplier;
  * @param sampleTokens tokens of text to generate at the end for a language model; {@code 0} none
  * @param listeners observers of the run, besides the metrics file
  * @param stopRequested polled between steps; when true the run checkpoints and ends
- * @param workers worker processes to train with; {@code 0} takes {@code spec.parallelism.data}; with more
+ * @param workers worker processes to train with, a multiple of {@code spec.parallelism} tensor × pipeline (the
+ *     data-parallel degree becomes workers / (tensor × pipeline)); {@code 0} takes the spec's mesh; with more
  *     than one, this process hosts the coordinator and spawns the workers on 127.0.0.1
  */
 public record TrainOptions(

@@ -4,6 +4,20 @@ import ai.djl.ndarray.NDManager;
 import dev.spindle.checkpoint.CheckpointInfo;
 import dev.spindle.checkpoint.CheckpointStore;
 import dev.spindle.checkpoint.LoadedCheckpoint;
+import dev.spindle.checkpoint.ShardLayout;
+import dev.spindle.data.LoaderOptions;
+import dev.spindle.model.gpt.Gpt;
+import dev.spindle.model.gpt.GptConfig;
+import dev.spindle.model.gpt.GptShard;
+import dev.spindle.model.gpt.GptStages;
+import dev.spindle.parallel.ModelParallel;
+import dev.spindle.parallel.mesh.MeshCoordinate;
+import dev.spindle.parallel.mesh.MeshGroups;
+import dev.spindle.parallel.mesh.MeshShape;
+import dev.spindle.parallel.pipeline.Schedule;
+import dev.spindle.spec.ParallelismSpec;
+import dev.spindle.spec.PipelineSchedule;
+import dev.spindle.train.Batch;
 import dev.spindle.cluster.control.Assignment;
 import dev.spindle.cluster.worker.Generation;
 import dev.spindle.cluster.worker.WorkerJob;
@@ -74,6 +88,9 @@ final class WorkerGenerations implements WorkerTraining {
 
     @Override
     public long train(Generation generation) throws Exception {
+        if (job.spec().parallelism().modelParallelSize() > 1) {
+            return trainMeshRank(generation);
+        }
         Assignment assignment = generation.assignment();
         try (NDManager manager = NDManager.newBaseManager(); Model model = ModelSetup.create(job, manager)) {
             Optional<CheckpointInfo> restore = checkpointOf(assignment);
@@ -81,15 +98,11 @@ final class WorkerGenerations implements WorkerTraining {
             var optimizer = plan.optimizer(manager);
             boolean lead = assignment.rank() == 0;
             try (NDManager restoreManager = manager.newSubManager()) {
-                LoadedCheckpoint loaded = restore.isPresent() ? store.load(restore.get(), restoreManager) : null;
+                LoadedCheckpoint loaded = restore.isPresent()
+                        ? store.loadShard(restore.get(), ShardLayout.whole(assignment.rank()), restoreManager) : null;
                 String cursor = loaded == null ? null : loaded.state().dataCursor();
-                // Every rank reads the same global stream; one ingestion log for the run is enough.
-                try (IngestionLog ingestion = lead ? IngestionLog.open(runDir.resolve(IngestionLog.FILE_NAME)) : null;
-                        BatchSource global = DataLoaders.open(plan.trainLoader(model), cursor, ingestion);
-                        BatchSource shard = SampleTrace.wrap(DataShard.of(global, assignment.rank(),
-                                assignment.worldSize()), assignment.generation(), assignment.rank(),
-                                loaded == null ? 0 : loaded.state().step(),
-                                job.spec().training().gradientAccumulation())) {
+                try (BatchSource shard = shardOf(plan.trainLoader(model), assignment, cursor, loaded, assignment.rank(),
+                        assignment.worldSize())) {
                     List<TrainListener> listeners = new ArrayList<>();
                     listeners.add(generation.progress());
                     TrainerSettings settings = TrainerSettings.of(job, digest);
@@ -111,6 +124,97 @@ final class WorkerGenerations implements WorkerTraining {
                 }
             }
         }
+    }
+
+    /**
+     * A rank of a tensor × pipeline (× data) mesh: the whole model is initialised as every process does,
+     * this rank's shard cut from it and the rest freed; the data-parallel replica it belongs to reads its
+     * slice of every global batch (every stage and tensor rank of a replica reads the same one).
+     */
+    private long trainMeshRank(Generation generation) throws Exception {
+        Assignment assignment = generation.assignment();
+        ParallelismSpec parallelism = job.spec().parallelism();
+        MeshShape shape = MeshShape.of(assignment.worldSize(), parallelism.tensor(), parallelism.pipeline());
+        MeshCoordinate at = shape.coordinate(assignment.rank());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Optional<CheckpointInfo> restore = checkpointOf(assignment);
+            GptShard shard;
+            LoaderOptions train;
+            LoaderOptions eval;
+            try (Model whole = ModelSetup.create(job, manager)) {
+                ModelSetup.initialise(job, plan, whole, restore.isEmpty(), manager, List.of());
+                Gpt gpt = (Gpt) whole; // CoordinatedRun.prepare refused other architectures (JobPlan.checkMesh)
+                GptConfig config = gpt.config();
+                train = plan.trainLoader(whole);
+                eval = plan.hasEval() ? plan.evalLoader(whole) : null;
+                shard = GptShard.of(gpt, shape.tensor(), at.tensor(), GptStages.balanced(config, shape.pipeline()),
+                        at.pipeline(), manager);
+            }
+            var optimizer = plan.optimizer(manager);
+            try (shard;
+                    ModelParallel mesh = new ModelParallel(MeshGroups.of(generation.collectives(), shape), shard,
+                            schedule(parallelism.schedule()), TrainerSettings.of(job, digest).gradientAccumulation());
+                    NDManager restoreManager = manager.newSubManager()) {
+                LoadedCheckpoint loaded = restore.isPresent()
+                        ? store.loadShard(restore.get(), mesh.layout(), restoreManager) : null;
+                String cursor = loaded == null ? null : loaded.state().dataCursor();
+                try (BatchSource data = shardOf(train, assignment, cursor, loaded, at.data(), shape.data())) {
+                    // Every stage and tensor rank takes part in an evaluation, so all of them get the held-out set.
+                    Trainer trainer = new Trainer(TrainerSettings.of(job, digest), mesh, optimizer, plan.schedule(), data,
+                            eval != null ? () -> DataLoaders.open(eval, null) : null,
+                            generation.checkpoints(), List.of(generation.progress()));
+                    long start = 0;
+                    if (loaded != null) {
+                        start = trainer.restore(loaded);
+                        restoreManager.close();
+                    }
+                    return trainer.run(start, job.spec().training().steps(), generation.stopRequested()).finalStep();
+                }
+            }
+        }
+    }
+
+    /**
+     * Data-parallel replica {@code replica} of {@code replicas}'s slice of the global stream, from the
+     * checkpoint's cursor; rank 0 keeps the run's ingestion log (every rank reads the same global stream).
+     */
+    private BatchSource shardOf(LoaderOptions options, Assignment assignment, String cursor, LoadedCheckpoint loaded,
+                                int replica, int replicas) throws IOException {
+        IngestionLog ingestion = assignment.rank() == 0 ? IngestionLog.open(runDir.resolve(IngestionLog.FILE_NAME)) : null;
+        BatchSource global;
+        try {
+            global = DataLoaders.open(options, cursor, ingestion);
+        } catch (RuntimeException e) {
+            if (ingestion != null) {
+                ingestion.close();
+            }
+            throw e;
+        }
+        BatchSource slice = SampleTrace.wrap(DataShard.of(global, replica, replicas), assignment.generation(),
+                assignment.rank(), loaded == null ? 0 : loaded.state().step(),
+                job.spec().training().gradientAccumulation());
+        return ingestion == null ? slice : new BatchSource() {
+            @Override
+            public Batch next(NDManager manager) {
+                return slice.next(manager);
+            }
+
+            @Override
+            public String cursor() {
+                return slice.cursor();
+            }
+
+            @Override
+            public void close() {
+                try (ingestion) {
+                    slice.close();
+                }
+            }
+        };
+    }
+
+    private static Schedule schedule(PipelineSchedule schedule) {
+        return schedule == PipelineSchedule.GPIPE ? Schedule.GPIPE : Schedule.ONE_F_ONE_B;
     }
 
     private Optional<CheckpointInfo> checkpointOf(Assignment assignment) throws IOException {

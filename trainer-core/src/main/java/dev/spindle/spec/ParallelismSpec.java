@@ -69,6 +69,11 @@ public record ParallelismSpec(int data, int tensor, int pipeline,
                 PipelineSchedule.DEFAULT, DEFAULT_COLLECTIVE_TIMEOUT_SECONDS);
     }
 
+    /** The same mesh with {@code newData} data-parallel replicas. */
+    public ParallelismSpec withData(int newData) {
+        return new ParallelismSpec(newData, tensor, pipeline, microBatches, schedule, collectiveTimeoutSeconds);
+    }
+
     /** The number of workers: {@code data · tensor · pipeline}. */
     public int worldSize() {
         return data * tensor * pipeline;

@@ -130,6 +130,11 @@ public final class GptShard implements PipelineStage, AutoCloseable {
      * @throws ModelConfigException naming each field that does not fit
      */
     public static void checkSplit(GptConfig config, int tensor, int pipeline) {
+        ModelConfigException.throwIfAny(splitProblems(config, tensor, pipeline));
+    }
+
+    /** What {@link #checkSplit} finds wrong, one line per field; empty when the model splits. */
+    public static List<String> splitProblems(GptConfig config, int tensor, int pipeline) {
         List<String> problems = new ArrayList<>();
         if (tensor < 1 || pipeline < 1) {
             problems.add("parallelism: got tensor=" + tensor + ", pipeline=" + pipeline + ", expected both >= 1");
@@ -148,7 +153,7 @@ public final class GptShard implements PipelineStage, AutoCloseable {
                         + pipeline + "): every pipeline stage holds at least one block");
             }
         }
-        ModelConfigException.throwIfAny(problems);
+        return problems;
     }
 
     /** The configuration of the whole model. */

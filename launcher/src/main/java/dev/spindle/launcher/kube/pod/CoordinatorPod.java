@@ -77,7 +77,7 @@ public final class CoordinatorPod {
         StatusTracker tracker = null;
         try {
             job = Spindle.load(options.jobFile(), List.of());
-            tracker = new StatusTracker(job.spec().parallelism().data(), 0, job.spec().training().steps());
+            tracker = new StatusTracker(job.spec().parallelism().worldSize(), 0, job.spec().training().steps());
             return coordinate(job, options, listeners, tracker, status);
         } catch (RuntimeException | IOException e) {
             // The status says why the pod ended, so 'spindle status' shows it without the pod's log.

@@ -92,7 +92,7 @@ public final class JobResources {
         fillCoordinator(parts.get(Job.class, JobNames.BASE_COORDINATOR), k, options.resume());
         fillWorkers(parts.get(Job.class, JobNames.BASE_WORKER), job, k);
         fillDisruptionBudget(parts.get(HasMetadata.class, "PodDisruptionBudget", JobNames.BASE_WORKER),
-                job.spec().parallelism().data());
+                job.spec().parallelism().worldSize());
         if (k.workloadIdentity() != null) {
             String clientId = k.workloadIdentity().clientId();
             for (String sa : List.of(JobNames.BASE_COORDINATOR, JobNames.BASE_WORKER)) {
@@ -159,9 +159,10 @@ public final class JobResources {
     }
 
     private static void fillWorkers(Job workers, JobSpec job, KubernetesSpec k) {
-        int data = job.spec().parallelism().data();
-        workers.getSpec().setCompletions(data);
-        workers.getSpec().setParallelism(data);
+        // one pod per rank of the mesh: data × tensor × pipeline
+        int workerCount = job.spec().parallelism().worldSize();
+        workers.getSpec().setCompletions(workerCount);
+        workers.getSpec().setParallelism(workerCount);
         workers.getSpec().setBackoffLimit(job.spec().elastic().maxRestarts());
         PodSpec pod = workers.getSpec().getTemplate().getSpec();
         Container c = pod.getContainers().get(0);

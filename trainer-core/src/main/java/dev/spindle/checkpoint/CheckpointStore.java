@@ -223,14 +223,25 @@ public final class CheckpointStore {
         int t = layout.place().tensorRank();
         int p = layout.place().pipelineStage();
         Map<String, TensorSplit> parameterSplits = new TreeMap<>();
-        parameters.keySet().forEach(name -> parameterSplits.put(name, layout.split(name)));
+        parameters.forEach((name, array) -> {
+            TensorSplit split = layout.split(name);
+            // Refused now, not when a resume tries to join the pieces.
+            if (!split.replicated() && (split.dim() >= array.getShape().dimension()
+                    || array.getShape().get(split.dim()) % split.chunks() != 0)) {
+                throw new IllegalArgumentException("parameter '" + name + "' of shape " + array.getShape()
+                        + " cannot be a piece split " + split + ": it needs a dimension " + split.dim()
+                        + " that holds " + split.chunks() + " equal chunks");
+            }
+            parameterSplits.put(name, split);
+        });
         Map<String, TensorSplit> stateSplits = new TreeMap<>();
         optimizerState.forEach((key, array) -> stateSplits.put(key, ShardReader.stateSplit(key, array.getShape(),
                 parameterSplits, name -> parameters.get(name).getShape())));
         byte[] layoutJson = CheckpointJson.layout(layout.place(), parameterSplits, stateSplits);
         return List.of(
-                write(directory, StepDirectory.model(t, p), out -> TensorFile.write(out, parameters, "model")),
-                write(directory, StepDirectory.optimizer(t, p), out -> TensorFile.write(out, optimizerState, "optimizer")),
+                write(directory, StepDirectory.model(t, p), out -> TensorFile.write(out, parameters, StepDirectory.model(t, p))),
+                write(directory, StepDirectory.optimizer(t, p), out -> TensorFile.write(out, optimizerState,
+                        StepDirectory.optimizer(t, p))),
                 write(directory, StepDirectory.layout(t, p), out -> out.write(layoutJson)));
     }
 

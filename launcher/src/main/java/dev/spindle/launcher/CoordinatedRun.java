@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * CoordinatedRun run = CoordinatedRun.prepare(job, options);          // JobException: nothing was started
- * try (CoordinatorNode node = CoordinatorNode.start(run.settings(host, port, secret, tlsDir, workers))) {
+ * try (CoordinatorNode node = CoordinatorNode.start(run.settings(host, port, secret, tlsDir, run.workers()))) {
  *     MetricsFeed feed = run.follow(event -> ...);                     // options' listeners see every step
  *     JobOutcome outcome = node.outcome().get();                       // poll the feed meanwhile
  *     RunSummary summary = run.finish(outcome, feed);                  // RunFailedException if it failed
@@ -45,15 +45,17 @@ import java.util.function.Consumer;
 public final class CoordinatedRun {
 
     private final JobSpec job;
+    private final JobPlan plan;
     private final TrainOptions options;
     private final Path runDir;
     private final String checkpoints;
     private final CheckpointStore store;
     private final Optional<CheckpointInfo> resumedFrom;
 
-    private CoordinatedRun(JobSpec job, TrainOptions options, Path runDir, String checkpoints, CheckpointStore store,
-            Optional<CheckpointInfo> resumedFrom) {
+    private CoordinatedRun(JobSpec job, JobPlan plan, TrainOptions options, Path runDir, String checkpoints,
+            CheckpointStore store, Optional<CheckpointInfo> resumedFrom) {
         this.job = job;
+        this.plan = plan;
         this.options = options;
         this.runDir = runDir;
         this.checkpoints = checkpoints;
@@ -93,12 +95,17 @@ public final class CoordinatedRun {
             }
         }
         CheckpointStore store = Storage.checkpoints(checkpoints, job.spec().checkpoint().keep());
-        return new CoordinatedRun(job, options, runDir, checkpoints, store, latest);
+        return new CoordinatedRun(job, plan, options, runDir, checkpoints, store, latest);
     }
 
     /** The run directory, absolute: {@code job.yaml}, {@code events.jsonl}, {@code metrics.jsonl}. */
     public Path runDirectory() {
         return runDir;
+    }
+
+    /** The workers the job asks for: one per rank of its mesh (data × tensor × pipeline). */
+    public int workers() {
+        return plan.workers();
     }
 
     /** The step training starts from: the newest committed checkpoint's when resuming, else 0. */
@@ -113,14 +120,15 @@ public final class CoordinatedRun {
 
     /**
      * The coordinator for {@code workers} workers on {@code host:port}, with the spec's elastic bounds, rendezvous
-     * timeout and checkpoint interval, committing into the job's checkpoint location.
+     * timeout and checkpoint interval, committing into the job's checkpoint location. Generations come in whole
+     * model replicas of tensor × pipeline workers.
      */
     public CoordinatorSettings settings(String host, int port, JobSecret secret, Path tlsDir, int workers) {
         ElasticSpec elastic = job.spec().elastic();
         return new CoordinatorSettings(job.metadata().name(), host, port, secret, tlsDir, workers,
                 elastic.minWorkers(), elastic.maxWorkers(), Duration.ofSeconds(elastic.rendezvousTimeoutSeconds()),
                 totalSteps(), job.spec().checkpoint().everySteps(), CheckpointCommitter.of(store), runDir,
-                StragglerPolicy.DEFAULT);
+                StragglerPolicy.DEFAULT, plan.modelParallelSize());
     }
 
     /**

@@ -51,6 +51,23 @@ final class JobPlan {
         return paths;
     }
 
+    /**
+     * The worker processes the job trains with: one per rank of its mesh, data × tensor × pipeline. One
+     * worker trains in the launcher's process; more run as a coordinated cluster.
+     */
+    int workers() {
+        return job.spec().parallelism().data() * modelParallelSize();
+    }
+
+    /**
+     * Workers per model replica (tensor × pipeline): the coordinator sizes every generation in multiples of
+     * it. The spec's parallelism section has a data-parallel degree only, so every worker holds a whole
+     * replica.
+     */
+    int modelParallelSize() {
+        return 1;
+    }
+
     /** Where the run's checkpoints go: {@code spec.checkpoint.uri}, or {@code checkpoints/} in the run directory. */
     String checkpointLocation(Path runDirectory) {
         return job.spec().checkpoint().uri() == null

@@ -49,8 +49,8 @@ public final class Spindle {
 
     /**
      * Trains the job on this machine: in this process with one worker, or with several worker processes
-     * on 127.0.0.1 coordinated by this one ({@link TrainOptions#workers()}, else
-     * {@code spec.parallelism.data}). Everything that can be checked before training (model settings,
+     * on 127.0.0.1 coordinated by this one, one per rank of the job's mesh (data × tensor × pipeline; the
+     * data-parallel degree is {@link TrainOptions#workers()}, else {@code spec.parallelism.data}). Everything that can be checked before training (model settings,
      * datasets and their fit to the model, an existing run) is checked first, and a
      * {@link JobException} lists what is wrong before anything is written.
      */
@@ -58,7 +58,7 @@ public final class Spindle {
         JobSpec effective = options.workers() > 0 && options.workers() != job.spec().parallelism().data()
                 ? job.withSpec(job.spec().withParallelism(ParallelismSpec.data(options.workers())))
                 : job;
-        int workers = effective.spec().parallelism().data();
+        int workers = JobPlan.of(effective, options.baseDirectory()).workers();
         return workers == 1 ? LocalTraining.run(effective, options) : ClusterTraining.run(effective, options, workers);
     }
 

@@ -10,12 +10,12 @@ import java.util.List;
  * rank back into the full tensor, as a {@link TensorSplit} defines them. Results are new, contiguous
  * arrays in the inputs' manager.
  */
-final class TensorSlicing {
+public final class TensorSlicing {
 
     private TensorSlicing() {}
 
     /** Tensor rank {@code rank} of {@code size}'s piece of {@code full}. */
-    static NDArray slice(String name, NDArray full, TensorSplit split, int size, int rank) {
+    public static NDArray slice(String name, NDArray full, TensorSplit split, int size, int rank) {
         if (split.replicated() || size == 1) {
             return full.duplicate();
         }
@@ -38,7 +38,7 @@ final class TensorSlicing {
     }
 
     /** The full tensor from the pieces of tensor ranks {@code 0..T-1}, in rank order. */
-    static NDArray join(String name, List<NDArray> pieces, TensorSplit split) {
+    public static NDArray join(String name, List<NDArray> pieces, TensorSplit split) {
         if (split.replicated() || pieces.size() == 1) {
             return pieces.get(0).duplicate();
         }

@@ -48,6 +48,26 @@ public interface Collectives extends AutoCloseable {
     /** Returns once every rank has entered the barrier. */
     void barrier();
 
+    /**
+     * A view of some ranks of this group as a group of their own: {@code members} are ranks of this
+     * group, listed in the order of the new group's ranks, and must include this caller. Every member
+     * calls it with the same list; other ranks don't call it. No communication happens. The view has
+     * its own buffers and state, so it may be used from another thread than this group and its other
+     * views, as long as no two threads read from the same peer at once or write to the same peer at
+     * once. Closing a view leaves this group open; closing or aborting this group (or a failure in any
+     * view) breaks this group and every view of it.
+     *
+     * <pre>{@code
+     * // world of 4 = 2 tensor groups {0,1} {2,3}; ranks 0 and 1 both call:
+     * Collectives tensor = world.subGroup(0, 1);
+     * tensor.allReduce(partialSums, ReduceOp.SUM);   // among world ranks 0 and 1 only
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code members} is empty, repeats a rank, names a rank
+     *     outside this group, or leaves out this caller
+     */
+    Collectives subGroup(int... members);
+
     /** Releases connections and threads. Safe to call twice. */
     @Override
     void close();

@@ -15,6 +15,10 @@ import java.util.List;
  * A rank that waits longer than the timeout for its peers throws {@link IllegalStateException} and
  * the group is broken for good, so a dead thread cannot hang the others forever.
  *
+ * <p>{@link Collectives#subGroup} views of a rank may run on other threads (a tensor group's
+ * all-reduce on one, pipeline sends and receives on two more); the members of one list meet in a
+ * group of their own, and a timeout or interrupt in any of them breaks the world and all its views.
+ *
  * <pre>{@code
  * List<Collectives> ranks = InProcessCollectives.group(2);
  * for (int r = 0; r < 2; r++) {

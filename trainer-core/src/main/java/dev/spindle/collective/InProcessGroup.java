@@ -5,14 +5,47 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The state the ranks of one in-process group share: a meeting point and a mailbox per ordered pair. */
+/**
+ * The state the ranks of one in-process group share: a meeting point and a mailbox per ordered pair.
+ * The sub-groups made from it ({@link #subGroup}) are groups of their own, one per member list, and
+ * share one {@link Fault} with it: a rank that times out or is interrupted anywhere breaks them all.
+ */
 final class InProcessGroup {
+
+    /** The broken state of a world group and every sub-group made from it. */
+    static final class Fault {
+        private final List<InProcessGroup> groups = new CopyOnWriteArrayList<>();
+        private volatile String reason;
+
+        String reason() {
+            return reason;
+        }
+
+        /** Records the first reason and wakes every rank waiting at a meeting of any group of the tree. */
+        void breakAll(String why) {
+            synchronized (this) {
+                if (reason != null) {
+                    return;
+                }
+                reason = why;
+            }
+            for (InProcessGroup group : groups) {
+                group.barrier.reset();
+            }
+        }
+    }
+
+    /** How often a rank waiting for a message looks whether the group broke meanwhile. */
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** What one rank asked for; the meeting checks that all ranks asked for the same thing. */
     record Call(String name, Buffer input, Buffer output, ReduceOp op, int root) {
@@ -31,7 +64,11 @@ final class InProcessGroup {
     }
 
     private final int size;
+    private final Duration timeout;
     private final long timeoutNanos;
+    private final Fault fault;
+    /** The sub-groups made from this one, by member list: the first member to ask makes it. */
+    private final Map<List<Integer>, InProcessGroup> subGroups = new ConcurrentHashMap<>();
     private final Call[] calls;
     private final CyclicBarrier barrier;
     /** The messages from rank {@code f} to rank {@code t} queue at index {@code f * size + t}. */
@@ -40,11 +77,16 @@ final class InProcessGroup {
     private String disagreement;
     private Call[] agreed;
     private float[] scratch;
-    private volatile String broken;
 
     InProcessGroup(int size, Duration timeout) {
+        this(size, timeout, new Fault());
+    }
+
+    private InProcessGroup(int size, Duration timeout, Fault fault) {
         this.size = size;
+        this.timeout = timeout;
         this.timeoutNanos = timeout.toNanos();
+        this.fault = fault;
         this.calls = new Call[size];
         this.barrier = new CyclicBarrier(size, this::check);
         List<LinkedBlockingQueue<byte[]>> queues = new ArrayList<>(size * size);
@@ -52,6 +94,13 @@ final class InProcessGroup {
             queues.add(new LinkedBlockingQueue<>());
         }
         this.mailboxes = List.copyOf(queues);
+        fault.groups.add(this);
+    }
+
+    /** The group of the ranks {@code members} (checked by the caller), shared by every member that asks for it. */
+    InProcessGroup subGroup(int[] members) {
+        List<Integer> key = Arrays.stream(members).boxed().toList();
+        return subGroups.computeIfAbsent(key, k -> new InProcessGroup(k.size(), timeout, fault));
     }
 
     int size() {
@@ -78,23 +127,32 @@ final class InProcessGroup {
     }
 
     void await(String collective, int rank) {
-        if (broken != null) {
-            throw new IllegalStateException(collective + " on rank " + rank + ": " + broken);
-        }
+        checkNotBroken(collective, rank);
         try {
             barrier.await(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            broken = "the group is broken: rank " + rank + " waited " + Duration.ofNanos(timeoutNanos)
-                    + " in " + collective + " for its peers";
-            throw new IllegalStateException(broken, e);
+            throw breakAll("the group is broken: rank " + rank + " waited " + timeout + " in " + collective
+                    + " for its peers", e);
         } catch (BrokenBarrierException e) {
+            String reason = fault.reason();
             throw new IllegalStateException(collective + " on rank " + rank + ": "
-                    + (broken != null ? broken : "another rank left the group"), e);
+                    + (reason != null ? reason : "another rank left the group"), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            broken = "the group is broken: rank " + rank + " was interrupted in " + collective;
-            throw new IllegalStateException(broken, e);
+            throw breakAll("the group is broken: rank " + rank + " was interrupted in " + collective, e);
         }
+    }
+
+    void checkNotBroken(String what, int rank) {
+        String reason = fault.reason();
+        if (reason != null) {
+            throw new IllegalStateException(what + " on rank " + rank + ": " + reason);
+        }
+    }
+
+    private IllegalStateException breakAll(String reason, Exception cause) {
+        fault.breakAll(reason);
+        return new IllegalStateException(reason, cause);
     }
 
     void checkPeer(int peer, String what) {
@@ -109,13 +167,22 @@ final class InProcessGroup {
     }
 
     byte[] take(int from, int to) {
+        LinkedBlockingQueue<byte[]> mailbox = mailboxes.get(from * size + to);
+        long deadline = System.nanoTime() + timeoutNanos;
         try {
-            byte[] message = mailboxes.get(from * size + to).poll(timeoutNanos, TimeUnit.NANOSECONDS);
-            if (message == null) {
-                throw new IllegalStateException("rank " + to + " waited " + Duration.ofNanos(timeoutNanos)
-                        + " for a message from rank " + from + "; did rank " + from + " call send?");
+            while (true) {
+                // In slices, so a group broken elsewhere in the tree fails this wait too.
+                checkNotBroken("recv from rank " + from, to);
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("rank " + to + " waited " + timeout + " for a message from rank "
+                            + from + "; did rank " + from + " call send?");
+                }
+                byte[] message = mailbox.poll(Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS);
+                if (message != null) {
+                    return message;
+                }
             }
-            return message;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("rank " + to + " was interrupted waiting for rank " + from, e);

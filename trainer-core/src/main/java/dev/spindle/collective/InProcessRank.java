@@ -2,22 +2,35 @@ package dev.spindle.collective;
 
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One rank's view of an {@link InProcessGroup}. Each collective is two phases: every rank deposits
  * its buffers and meets the others (the last to arrive checks that the calls agree), each reads its
  * peers' buffers, and everyone meets again before anyone returns, so no caller can change a buffer
  * another rank is still reading.
+ *
+ * <p>A sub-group view is a rank of the member list's own group ({@link InProcessGroup#subGroup}), so its
+ * collectives meet only its members; closing this rank closes the views it made.
  */
 final class InProcessRank implements Collectives {
 
     private final InProcessGroup group;
     private final int rank;
+    /** The rank whose {@link #subGroup} made this view, or null for a rank of a world group. */
+    private final InProcessRank parent;
+    private final List<InProcessRank> views = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     InProcessRank(InProcessGroup group, int rank) {
+        this(group, rank, null);
+    }
+
+    private InProcessRank(InProcessGroup group, int rank, InProcessRank parent) {
         this.group = group;
         this.rank = rank;
+        this.parent = parent;
     }
 
     @Override
@@ -111,8 +124,24 @@ final class InProcessRank implements Collectives {
     }
 
     @Override
+    public Collectives subGroup(int... members) {
+        checkOpen();
+        group.checkNotBroken("subGroup", rank);
+        int viewRank = SubGroupMembers.rankOf(rank, group.size(), members);
+        InProcessRank view = new InProcessRank(group.subGroup(members.clone()), viewRank, this);
+        views.add(view);
+        return view;
+    }
+
+    @Override
     public void close() {
         closed = true;
+        for (InProcessRank view : views) {
+            view.close();
+        }
+        if (parent != null) {
+            parent.views.remove(this); // a closed view needs no closing later
+        }
     }
 
     private InProcessGroup.Call[] meet(InProcessGroup.Call call) {

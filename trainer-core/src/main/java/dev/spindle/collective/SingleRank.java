@@ -57,6 +57,13 @@ final class SingleRank implements Collectives {
     @Override
     public void barrier() {}
 
+    /** The only sub-group of a group of one is itself: {@code subGroup(0)}. */
+    @Override
+    public Collectives subGroup(int... members) {
+        SubGroupMembers.rankOf(0, 1, members);
+        return this;
+    }
+
     @Override
     public void close() {}
 

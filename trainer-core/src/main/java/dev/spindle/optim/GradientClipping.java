@@ -5,9 +5,13 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.spindle.collective.Collectives;
+import dev.spindle.collective.ReduceOp;
 import dev.spindle.model.Parameters;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Clipping of the gradients by their global L2 norm, as {@code torch.nn.utils.clip_grad_norm_}.
@@ -27,11 +31,22 @@ public final class GradientClipping {
      * maxNorm/norm. Returns the norm before clipping.
      */
     public static double clipGlobalNorm(Parameters parameters, double maxNorm) {
+        return clipGlobalNorm(parameters, maxNorm, Collectives.single(), name -> true);
+    }
+
+    /**
+     * The same over a model whose parameters are spread over the ranks of {@code group} (the tensor and
+     * pipeline ranks of one model replica): each rank adds the squares of the gradients {@code counted}
+     * accepts (a replicated parameter on one rank only), one all-reduce sums them, and every rank scales
+     * all of its gradients by the same factor.
+     */
+    public static double clipGlobalNorm(Parameters parameters, double maxNorm, Collectives group,
+                                        Predicate<String> counted) {
         if (Double.isNaN(maxNorm)) {
             throw new IllegalArgumentException("maxNorm: got NaN, expected > 0 to clip or <= 0 to only measure");
         }
         List<String> names = parameters.trainableNames();
-        if (names.isEmpty()) {
+        if (names.isEmpty() && group.worldSize() == 1) {
             return 0.0;
         }
         boolean gradMode = JniUtils.isGradMode();
@@ -47,15 +62,21 @@ public final class GradientClipping {
                     continue; // no backward reached it: nothing to measure or scale
                 }
                 gradients.add(gradient);
+                if (!counted.test(name)) {
+                    continue;
+                }
                 // one pass over each gradient; the per-parameter norms are combined in float64 so
                 // that many parameters' sums do not lose the small ones
                 NDArray squares = gradient.norm().toType(DataType.FLOAT64, false).square();
                 sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.addi(squares);
             }
-            if (sumOfSquares == null) {
-                return 0.0;
+            double local = sumOfSquares == null ? 0.0 : sumOfSquares.getDouble();
+            if (group.worldSize() > 1) {
+                FloatBuffer total = FloatBuffer.wrap(new float[] {(float) local});
+                group.allReduce(total, ReduceOp.SUM);
+                local = total.get(0);
             }
-            double norm = Math.sqrt(sumOfSquares.getDouble());
+            double norm = Math.sqrt(local);
             if (maxNorm > 0 && norm > maxNorm) {
                 double scale = maxNorm / norm;
                 for (NDArray gradient : gradients) {

@@ -20,6 +20,8 @@ import dev.spindle.optim.GradientClipping;
 import dev.spindle.optim.LrSchedule;
 import dev.spindle.optim.Optimizer;
 import dev.spindle.parallel.DataParallel;
+import dev.spindle.parallel.ModelParallel;
+import dev.spindle.parallel.pipeline.PipelineRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -53,7 +55,11 @@ import java.util.function.Supplier;
 public final class Trainer {
 
     private final TrainerSettings settings;
+    /** The whole model on this rank, or null when {@link #mesh} holds a shard of it. */
     private final Model model;
+    /** This rank's place in a tensor × pipeline mesh, or null when it holds the whole model. */
+    private final ModelParallel mesh;
+    private final Parameters parameters;
     private final Optimizer optimizer;
     private final LrSchedule schedule;
     private final BatchSource batches;
@@ -104,15 +110,54 @@ public final class Trainer {
             CheckpointSink checkpoints,
             Collectives collectives,
             List<TrainListener> listeners) {
+        this(settings, Objects.requireNonNull(model, "model"), null, optimizer, schedule, batches, evalBatches,
+                checkpoints, collectives, listeners);
+    }
+
+    /**
+     * A trainer for one rank of a tensor × pipeline (× data) mesh: {@code mesh} holds this rank's shard
+     * and runs the step's passes in its pipeline schedule ({@code settings.gradientAccumulation()}
+     * micro-batches); gradients are synchronized and clipped over the mesh's groups. Every rank of the
+     * job runs one; {@code evalBatches}, when given, must be given on every rank of a model replica.
+     *
+     * @param evalBatches opens a fresh one-pass source over the held-out split, or {@code null}
+     * @param checkpoints where this rank's shard of a checkpoint goes, or {@code null} to take none
+     */
+    public Trainer(
+            TrainerSettings settings,
+            ModelParallel mesh,
+            Optimizer optimizer,
+            LrSchedule schedule,
+            BatchSource batches,
+            Supplier<BatchSource> evalBatches,
+            CheckpointSink checkpoints,
+            List<TrainListener> listeners) {
+        this(settings, null, Objects.requireNonNull(mesh, "mesh"), optimizer, schedule, batches, evalBatches,
+                checkpoints, mesh.groups().world(), listeners);
+    }
+
+    private Trainer(
+            TrainerSettings settings,
+            Model model,
+            ModelParallel mesh,
+            Optimizer optimizer,
+            LrSchedule schedule,
+            BatchSource batches,
+            Supplier<BatchSource> evalBatches,
+            CheckpointSink checkpoints,
+            Collectives collectives,
+            List<TrainListener> listeners) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.model = Objects.requireNonNull(model, "model");
+        this.model = model;
+        this.mesh = mesh;
+        this.parameters = model != null ? model.parameters() : mesh.parameters();
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         this.schedule = Objects.requireNonNull(schedule, "schedule");
         this.batches = Objects.requireNonNull(batches, "batches");
         this.evalBatches = evalBatches;
         this.checkpoints = checkpoints;
         this.collectives = Objects.requireNonNull(collectives, "collectives");
-        this.dataParallel = new DataParallel(collectives, DataParallel.DEFAULT_BUCKET_BYTES);
+        this.dataParallel = mesh != null ? null : new DataParallel(collectives, DataParallel.DEFAULT_BUCKET_BYTES);
         this.listeners = List.copyOf(listeners);
     }
 
@@ -123,7 +168,6 @@ public final class Trainer {
      * @throws IllegalArgumentException if the checkpoint belongs to another model
      */
     public long restore(LoadedCheckpoint checkpoint) {
-        Parameters parameters = model.parameters();
         Map<String, NDArray> saved = checkpoint.parameters();
         checkBase(checkpoint);
         Set<String> expected = new TreeSet<>(savedNames(parameters));
@@ -192,7 +236,7 @@ public final class Trainer {
         double loss = Double.NaN;
         long step = startStep;
         boolean stopped = false;
-        NDManager root = model.parameters().asMap().values().iterator().next().getManager();
+        NDManager root = parameters.asMap().values().iterator().next().getManager();
         long checkpointed = -1;
         while (step < end) {
             boolean stopWanted = stopRequested.getAsBoolean();
@@ -237,12 +281,14 @@ public final class Trainer {
     }
 
     private StepMetrics trainStep(NDManager root, long step, long startNanos) {
+        if (mesh != null) {
+            return meshStep(root, step, startNanos);
+        }
         long t0 = System.nanoTime();
         long waitNanos = 0;
         int samples = 0;
         long tokens = 0;
         Engine.getInstance().setRandomSeed(engineSeed(settings.seed(), step));
-        Parameters parameters = model.parameters();
         try (NDManager stepManager = root.newSubManager()) {
             NDArray lossSum = null;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -276,6 +322,25 @@ public final class Trainer {
         }
     }
 
+    /** A step of a mesh rank: the pipeline's passes, then the mesh's gradient synchronization and clipping. */
+    private StepMetrics meshStep(NDManager root, long step, long startNanos) {
+        long t0 = System.nanoTime();
+        Engine.getInstance().setRandomSeed(engineSeed(settings.seed(), step));
+        try (NDManager stepManager = root.newSubManager()) {
+            PipelineRunner.Step done = mesh.runner().trainStep(stepManager, batches);
+            mesh.synchronizeGradients();
+            double norm = settings.gradientClipping() > 0 ? mesh.clipGlobalNorm(settings.gradientClipping())
+                    : Double.NaN;
+            double lr = schedule.lr(step);
+            optimizer.step(parameters, (float) lr);
+            long t1 = System.nanoTime();
+            double seconds = (t1 - t0) / 1e9;
+            double loss = mesh.globalLoss(done.loss(), done.samples());
+            return new StepMetrics(step + 1, loss, lr, norm, done.samples() / seconds, done.tokens() / seconds,
+                    (t1 - t0) / 1e6, done.dataWaitNanos() / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
+        }
+    }
+
     /** The loss to differentiate: averaged over micro-batches, weighted by the batch's loss scale. */
     private NDArray scaled(NDArray loss, double lossScale) {
         int accumulation = settings.gradientAccumulation();
@@ -297,8 +362,12 @@ public final class Trainer {
                     } catch (NoSuchElementException e) {
                         break;
                     }
-                    NDArray logits = model.forward(batch.inputs(), false);
-                    sum += model.loss(logits, batch.labels()).getFloat();
+                    if (mesh != null) {
+                        sum += mesh.runner().evaluate(evalManager, batch);
+                    } else {
+                        NDArray logits = model.forward(batch.inputs(), false);
+                        sum += model.loss(logits, batch.labels()).getFloat();
+                    }
                     count++;
                 }
             }
@@ -315,7 +384,6 @@ public final class Trainer {
         if (checkpoints == null) {
             return Optional.empty();
         }
-        Parameters parameters = model.parameters();
         boolean frozenBase = parameters.trainableNames().size() < parameters.size();
         if (frozenBase && settings.baseParametersDigest() == null) {
             throw new IllegalStateException("some parameters are frozen but TrainerSettings.baseParametersDigest"
@@ -329,7 +397,8 @@ public final class Trainer {
             saved.put(name, parameters.get(name));
         }
         try {
-            Optional<CheckpointInfo> info = checkpoints.save(ShardLayout.whole(collectives.rank()), saved, optimizer.state(), state);
+            Optional<CheckpointInfo> info = checkpoints.save(
+                    mesh != null ? mesh.layout() : ShardLayout.whole(collectives.rank()), saved, optimizer.state(), state);
             info.ifPresent(committed -> listeners.forEach(l -> l.onCheckpoint(committed)));
             return info;
         } catch (IOException e) {

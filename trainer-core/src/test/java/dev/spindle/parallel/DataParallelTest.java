@@ -245,6 +245,11 @@ class DataParallelTest {
         }
 
         @Override
+        public Collectives subGroup(int... members) {
+            throw new AssertionError("DataParallel calls only allReduce; it never makes sub-groups");
+        }
+
+        @Override
         public void close() {}
     }
 
@@ -295,6 +300,12 @@ class DataParallelTest {
         @Override
         public void barrier() {
             calls.add("barrier");
+        }
+
+        @Override
+        public Collectives subGroup(int... members) {
+            calls.add("subGroup");
+            return this;
         }
 
         @Override

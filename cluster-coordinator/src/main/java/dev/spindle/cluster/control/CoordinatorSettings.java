@@ -9,9 +9,17 @@ import java.util.List;
 /**
  * Everything {@link CoordinatorNode#start} needs. Validated here: all problems are reported at once.
  *
+ * <p>A job with tensor × pipeline model parallelism runs in whole model replicas of
+ * {@code modelParallelSize} = T·P workers: every generation's world is a multiple of it, so the worker counts
+ * ({@code desiredWorkers}, {@code minWorkers}, {@code maxWorkers}) must be multiples of it too. After a failure
+ * the job shrinks by whole replicas (8 workers of model-parallel size 4 that lose one go on with 4, not 7).
+ *
  * <pre>{@code
  * var settings = new CoordinatorSettings("mnist", "127.0.0.1", 0, secret, runDir.resolve("tls"),
  *         4, 2, 6, Duration.ofSeconds(60), 1000, 100, CheckpointCommitter.of(store), runDir, StragglerPolicy.DEFAULT);
+ * var mesh = new CoordinatorSettings("gpt", "127.0.0.1", 0, secret, runDir.resolve("tls"),
+ *         8, 4, 8, Duration.ofSeconds(60), 1000, 100, CheckpointCommitter.of(store), runDir, StragglerPolicy.DEFAULT,
+ *         4);   // tensor 2 × pipeline 2: generations of 8 or 4 workers
  * }</pre>
  *
  * @param jobName the job's name (events, logs)
@@ -29,10 +37,24 @@ import java.util.List;
  * @param checkpoints commits shards and knows the newest checkpoint
  * @param runDir where {@code metrics.jsonl} and {@code events.jsonl} go
  * @param straggler when a rank counts as a straggler
+ * @param modelParallelSize workers per model replica (tensor × pipeline), {@code 1} for a data-parallel job;
+ *        every generation's world size is a multiple of it
  */
 public record CoordinatorSettings(String jobName, String host, int port, JobSecret secret, Path tlsDir,
         int desiredWorkers, int minWorkers, int maxWorkers, Duration rendezvousTimeout, long totalSteps,
-        int checkpointEvery, CheckpointCommitter checkpoints, Path runDir, StragglerPolicy straggler) {
+        int checkpointEvery, CheckpointCommitter checkpoints, Path runDir, StragglerPolicy straggler,
+        int modelParallelSize) {
+
+    /** A data-parallel job: every worker holds a whole model replica. */
+    public static final int DEFAULT_MODEL_PARALLEL_SIZE = 1;
+
+    /** The settings of a data-parallel job ({@link #DEFAULT_MODEL_PARALLEL_SIZE}). */
+    public CoordinatorSettings(String jobName, String host, int port, JobSecret secret, Path tlsDir,
+            int desiredWorkers, int minWorkers, int maxWorkers, Duration rendezvousTimeout, long totalSteps,
+            int checkpointEvery, CheckpointCommitter checkpoints, Path runDir, StragglerPolicy straggler) {
+        this(jobName, host, port, secret, tlsDir, desiredWorkers, minWorkers, maxWorkers, rendezvousTimeout,
+                totalSteps, checkpointEvery, checkpoints, runDir, straggler, DEFAULT_MODEL_PARALLEL_SIZE);
+    }
 
     public CoordinatorSettings {
         List<String> problems = new ArrayList<>();
@@ -55,6 +77,13 @@ public record CoordinatorSettings(String jobName, String host, int port, JobSecr
             problems.add("workers must satisfy 1 <= minWorkers <= desiredWorkers <= maxWorkers, got " + minWorkers
                     + " <= " + desiredWorkers + " <= " + maxWorkers);
         }
+        if (modelParallelSize < 1) {
+            problems.add("modelParallelSize (tensor × pipeline) must be >= 1, got " + modelParallelSize);
+        } else {
+            wholeReplicas(problems, "desiredWorkers", desiredWorkers, modelParallelSize);
+            wholeReplicas(problems, "minWorkers", minWorkers, modelParallelSize);
+            wholeReplicas(problems, "maxWorkers", maxWorkers, modelParallelSize);
+        }
         if (rendezvousTimeout == null || rendezvousTimeout.isNegative() || rendezvousTimeout.isZero()) {
             problems.add("rendezvousTimeout must be positive, got " + rendezvousTimeout);
         }
@@ -76,5 +105,29 @@ public record CoordinatorSettings(String jobName, String host, int port, JobSecr
         if (straggler == null) {
             straggler = StragglerPolicy.DEFAULT;
         }
+    }
+
+    private static void wholeReplicas(List<String> problems, String field, int workers, int modelParallelSize) {
+        if (workers % modelParallelSize != 0) {
+            problems.add(field + " must be a multiple of modelParallelSize " + modelParallelSize
+                    + " (tensor × pipeline: a generation runs whole model replicas), got " + workers);
+        }
+    }
+
+    /**
+     * The largest world {@code available} workers can form: at most {@code maxWorkers}, rounded down to whole
+     * model replicas. It may be below {@code minWorkers} (then the job cannot start with them).
+     */
+    int largestWorld(int available) {
+        int capped = Math.min(available, maxWorkers);
+        return capped - Math.floorMod(capped, modelParallelSize);
+    }
+
+    /**
+     * The world the next gang waits for once {@code lost} workers are gone for good (nobody replaces them):
+     * whole model replicas of the workers left, never below {@code minWorkers}.
+     */
+    int desiredAfterLosses(int lost) {
+        return Math.max(minWorkers, largestWorld(desiredWorkers - lost));
     }
 }

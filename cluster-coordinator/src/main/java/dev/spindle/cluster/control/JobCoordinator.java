@@ -2,6 +2,7 @@ package dev.spindle.cluster.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.cluster.dataplane.PeerAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,6 +38,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * new generation (replacement, shrink to {@code minWorkers} after {@code rendezvousTimeout}, growth at a
  * checkpoint commit), commits checkpoints once every rank's shard is in, and writes the run's metrics and
  * events. Messages of an older generation are dropped.
+ *
+ * <p>A generation's world is always a multiple of the settings' model-parallel size (whole model replicas),
+ * and workers on one host hold consecutive ranks ({@link RankOrder}).
  *
  * <p>State that must outlive a restart of this actor (the generation counter, the outcome) is owned by
  * {@link CoordinatorNode}; workers are rediscovered through the Receptionist after a restart.
@@ -75,7 +79,16 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     static final int STOP_MARGIN = 4;
 
 
-    private record Worker(String id, String dataPlane, ActorRef<Protocol.ToWorker> agent, Address address) {}
+    private record Worker(String id, String dataPlane, ActorRef<Protocol.ToWorker> agent, Address address) {
+
+        String host() {
+            try {
+                return PeerAddress.parse(dataPlane).host();
+            } catch (IllegalArgumentException e) {
+                return dataPlane; // WorkerSettings checks the form; an odd one still groups with its equals
+            }
+        }
+    }
 
     private final CoordinatorSettings settings;
     private final RunLog log;
@@ -97,6 +110,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private boolean growPending;
     /** Workers the next gang waits for: the desired world, less the dead ones nobody will replace. */
     private int desired;
+    /** Workers that exited and that nobody replaces. */
+    private int lost;
     /** The generation counter when this coordinator started (a restarted job numbers on). */
     private long firstGeneration;
     private long finalStep;
@@ -200,7 +215,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         log.event("worker-registered", "workerId", worker.id(), "dataPlane", worker.dataPlane(),
                 "address", worker.address().toString(), "registered", registered.size());
         if (running) {
-            if (ranks.size() < settings.maxWorkers()) {
+            if (settings.largestWorld(registered.size()) > ranks.size()) {
                 growPending = true;
             }
         } else {
@@ -263,9 +278,11 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private Behavior<Command> onProcessExited(ProcessExited msg) {
         Worker worker = registered.get(msg.workerId());
         log.event("worker-exited", "workerId", msg.workerId(), "exitCode", msg.exitCode(), "replaced", msg.replaced());
-        if (!msg.replaced() && worker != null && desired > settings.minWorkers()) {
-            // No replacement is coming: the next gang needs one worker less (never below minWorkers).
-            desired--;
+        if (!msg.replaced() && worker != null) {
+            // No replacement is coming: the next gang waits for the whole model replicas left (never below
+            // minWorkers).
+            lost++;
+            desired = settings.desiredAfterLosses(lost);
         }
         if (worker != null) {
             down(worker.address(), "process exited with code " + msg.exitCode());
@@ -319,9 +336,10 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
             settling = false;
             if (!tryStart(true)) {
                 getContext().getLog().info("rendezvous: {} workers registered of {} desired ({} minimum after a"
-                        + " failure); still waiting", registered.size(), desired, settings.minWorkers());
+                        + " failure, in whole model replicas of {}); still waiting", registered.size(), desired,
+                        settings.minWorkers(), settings.modelParallelSize());
                 log.event("rendezvous-waiting", "registered", registered.size(), "desiredWorkers",
-                        desired, "minWorkers", settings.minWorkers());
+                        desired, "minWorkers", settings.minWorkers(), "modelParallelSize", settings.modelParallelSize());
                 armDeadline();
             }
         }
@@ -352,11 +370,12 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         if (running || done() || settling) {
             return false;
         }
-        int present = registered.size();
+        // Whole model replicas only: 7 workers of model-parallel size 4 form a world of 4.
+        int world = settings.largestWorld(registered.size());
         // The first gang waits for every desired worker; after a failure, minWorkers is enough past the deadline.
         boolean shrinkAllowed = deadlinePassed && generations.get() > firstGeneration;
-        if (present >= desired || (shrinkAllowed && present >= settings.minWorkers())) {
-            startGeneration(Math.min(present, settings.maxWorkers()), waitReason);
+        if (world >= desired || (shrinkAllowed && world >= settings.minWorkers())) {
+            startGeneration(world, waitReason);
             return true;
         }
         return false;
@@ -372,14 +391,14 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         deferred = null;
         long generation = generations.incrementAndGet();
         timers.cancel("rendezvous");
-        ranks = List.copyOf(new ArrayList<>(registered.values()).subList(0, size));
+        ranks = RankOrder.arrange(List.copyOf(registered.values()), Worker::host, size, settings.modelParallelSize());
         running = true;
-        growPending = registered.size() > size && size < settings.maxWorkers();
+        growPending = settings.largestWorld(registered.size()) > size;
         steps = new StepProgress(generation, ranks.stream().map(Worker::id).toList(), settings.straggler(), log);
         long restoreStep = latest.map(CheckpointInfo::step).orElse(-1L);
         String restoreFrom = latest.map(settings.checkpoints()::describe).orElse(null);
-        log.event("generation-started", "generation", generation, "worldSize", size, "restoreStep", restoreStep,
-                "reason", reason);
+        log.event("generation-started", "generation", generation, "worldSize", size, "modelParallelSize",
+                settings.modelParallelSize(), "restoreStep", restoreStep, "reason", reason);
         List<String> peers = ranks.stream().map(Worker::dataPlane).toList();
         for (int rank = 0; rank < size; rank++) {
             Worker w = ranks.get(rank);
@@ -489,10 +508,10 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         if (checkFinished()) {
             return this;
         }
-        if (growPending && current(msg.generation()) && msg.step() < finalStep
-                && registered.size() > ranks.size() && ranks.size() < settings.maxWorkers()) {
-            endGeneration("grow to " + Math.min(registered.size(), settings.maxWorkers()) + " workers");
-            startGeneration(Math.min(registered.size(), settings.maxWorkers()), "grow");
+        int grown = settings.largestWorld(registered.size());
+        if (growPending && current(msg.generation()) && msg.step() < finalStep && grown > ranks.size()) {
+            endGeneration("grow to " + grown + " workers");
+            startGeneration(grown, "grow");
         }
         return this;
     }

@@ -2,6 +2,7 @@ package dev.spindle.cluster.dataplane;
 
 import dev.spindle.collective.Collectives;
 import dev.spindle.collective.ReduceOp;
+import dev.spindle.collective.SubGroupMembers;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +12,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The collectives of one generation over TCP between worker processes: ring all-reduce
@@ -34,13 +37,23 @@ import java.util.List;
  *
  * <p>Results: SUM/AVG are summed in ring order (each segment starting from a different rank), so they
  * equal {@code InProcessCollectives} within float rounding and are bit-identical on every rank;
- * MAX/MIN are exact. One thread at a time may call the collectives; {@link #abort} may come from any
- * thread.
+ * MAX/MIN are exact. One thread at a time may call the collectives of one group or view; {@link #abort}
+ * may come from any thread.
+ *
+ * <p>{@link #subGroup} makes a view over some of the ranks that reuses this group's sockets with its own
+ * selector (a channel registers with several), staging buffers and headers, so views can run on
+ * different threads at once: one thread sending to a peer on one view while another receives from it
+ * on a second view and a third all-reduces on a view over other peers. Two threads must not read from
+ * the same peer at once, nor write to the same peer at once: the bytes of one direction of a socket are
+ * one stream. Views share the abort state: aborting, closing or a failure of the group or of any view
+ * breaks them all; closing a view only releases its selector. A view names its peers by view rank and
+ * world rank; {@link CollectiveException#peer()} is always the world rank.
  *
  * <pre>{@code
  * TcpCollectives c = listener.connect(generation, rank, peers, Duration.ofSeconds(60));
  * worker.onGenerationEnded(g -> c.abort("generation " + g + " ended"));
  * c.allReduce(gradients, ReduceOp.AVG);
+ * TcpCollectives tensor = c.subGroup(0, 1);   // on ranks 0 and 1
  * }</pre>
  */
 public final class TcpCollectives implements Collectives {
@@ -66,39 +79,61 @@ public final class TcpCollectives implements Collectives {
     private final int rank;
     private final int size;
     private final List<PeerAddress> peers;
+    /** The world rank of each rank of this group: the identity for the group {@link DataPlaneListener} made. */
+    private final int[] world;
+    /** Whether this is the group {@link DataPlaneListener} made (its close breaks every view), not a view. */
+    private final boolean root;
+    private final SharedAbort shared;
     private final SocketChannel[] links;
     private final SelectionKey[] keys;
     private final Selector selector;
     private final long timeoutNanos;
     /** Holds a whole outgoing ring segment (grown on demand), so sends never wait for reductions. */
-    private ByteBuffer sendStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    private FloatBuffer sendFloats = sendStage.asFloatBuffer();
+    // The three stages are made by the first ring (ensureStages), so a view that only sends and
+    // receives (a pipeline's) holds no direct memory of its own.
+    private ByteBuffer sendStage;
+    private FloatBuffer sendFloats;
     /** Receives the segment the next ring step sends, as this step produces it (swapped with sendStage). */
-    private ByteBuffer nextStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    private FloatBuffer nextFloats = nextStage.asFloatBuffer();
-    private final ByteBuffer recvStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    private final FloatBuffer recvFloats = recvStage.asFloatBuffer();
+    private ByteBuffer nextStage;
+    private FloatBuffer nextFloats;
+    private ByteBuffer recvStage;
+    private FloatBuffer recvFloats;
     private final ByteBuffer headerOut = ByteBuffer.allocate(HEADER_BYTES);
     private final ByteBuffer headerIn = ByteBuffer.allocate(HEADER_BYTES);
     private final float[] mine = new float[BLOCK_FLOATS];
     private final float[] theirs = new float[BLOCK_FLOATS];
     private FloatBuffer scratch;
-    private volatile String aborted;
+    private volatile boolean closed;
 
     TcpCollectives(long generation, int rank, List<PeerAddress> peers, SocketChannel[] links, Duration timeout)
             throws IOException {
+        this(generation, rank, peers, links, IntStream.range(0, peers.size()).toArray(),
+                timeout.toNanos(), new SharedAbort(links), true);
+    }
+
+    private TcpCollectives(long generation, int rank, List<PeerAddress> peers, SocketChannel[] links, int[] world,
+                           long timeoutNanos, SharedAbort shared, boolean root) throws IOException {
         this.generation = generation;
         this.rank = rank;
         this.size = peers.size();
         this.peers = List.copyOf(peers);
+        this.world = world;
+        this.root = root;
+        this.shared = shared;
         this.links = links.clone();
-        this.timeoutNanos = timeout.toNanos();
+        this.timeoutNanos = timeoutNanos;
         this.selector = Selector.open();
+        shared.register(selector);
         this.keys = new SelectionKey[size];
-        for (int peer = 0; peer < size; peer++) {
-            if (links[peer] != null) {
-                keys[peer] = links[peer].register(selector, 0);
+        try {
+            for (int peer = 0; peer < size; peer++) {
+                if (links[peer] != null) {
+                    keys[peer] = links[peer].register(selector, 0);
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            shared.release(selector);
+            throw e;
         }
     }
 
@@ -234,30 +269,52 @@ public final class TcpCollectives implements Collectives {
     }
 
     /**
-     * Breaks the group: every collective blocked now or called later throws {@link CollectiveException}
-     * carrying {@code reason}, and the sockets are closed so the peers fail fast too. Thread-safe, idempotent.
+     * A view of the ranks {@code members} of this group (in the view's rank order, including this rank)
+     * over the same sockets; see {@link Collectives#subGroup} and the class comment for the threading rule.
+     * No communication happens.
      */
-    public void abort(String reason) {
-        synchronized (this) {
-            if (aborted != null) {
-                return;
-            }
-            aborted = reason == null ? "aborted" : reason;
+    @Override
+    public TcpCollectives subGroup(int... members) {
+        checkOpen("subGroup");
+        int viewRank = SubGroupMembers.rankOf(rank, size, members);
+        SocketChannel[] viewLinks = new SocketChannel[members.length];
+        List<PeerAddress> viewPeers = new ArrayList<>(members.length);
+        int[] viewWorld = new int[members.length];
+        for (int i = 0; i < members.length; i++) {
+            viewLinks[i] = links[members[i]];
+            viewPeers.add(peers.get(members[i]));
+            viewWorld[i] = world[members[i]];
         }
-        selector.wakeup();
-        for (SocketChannel link : links) {
-            DataPlaneListener.closeQuietly(link);
+        try {
+            return new TcpCollectives(generation, viewRank, viewPeers, viewLinks, viewWorld, timeoutNanos, shared,
+                    false);
+        } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+            checkOpen("subGroup");
+            throw new CollectiveException("subGroup on rank " + rank + " (generation " + generation
+                    + ") could not open a selector: " + e, CollectiveException.NO_PEER, generation, e);
         }
     }
 
-    /** Closes the links; later calls throw {@link CollectiveException}. Safe to call twice. */
+    /**
+     * Breaks the group and every view of it: every collective blocked now or called later throws
+     * {@link CollectiveException} carrying {@code reason}, and the sockets are closed so the peers fail
+     * fast too. Thread-safe, idempotent; the same on a view as on the group it came from.
+     */
+    public void abort(String reason) {
+        shared.abort(reason);
+    }
+
+    /**
+     * On the group {@link DataPlaneListener} made: closes the links and every view; later calls throw
+     * {@link CollectiveException}. On a view: releases its selector and leaves the group open. Safe to call twice.
+     */
     @Override
     public void close() {
-        abort("the collectives of generation " + generation + " are closed");
-        try {
-            selector.close();
-        } catch (IOException ignored) {
-            // closing is best effort
+        if (root) {
+            shared.closeAll("the collectives of generation " + generation + " are closed");
+        } else {
+            closed = true;
+            shared.release(selector);
         }
     }
 
@@ -336,7 +393,7 @@ public final class TcpCollectives implements Collectives {
                     blamed = left;
                     int n = links[left].read(recvStage);
                     if (n < 0) {
-                        throw new EOFException("rank " + left + " closed the connection");
+                        throw new EOFException(who(left) + " closed the connection");
                     }
                     progress |= n > 0;
                     boolean full = !recvStage.hasRemaining();
@@ -393,14 +450,18 @@ public final class TcpCollectives implements Collectives {
         }
     }
 
-    /** Grows both staging buffers to hold the largest segment of a ring over {@code length} floats. */
+    /** Makes the receive buffer and grows both staging buffers to hold the largest segment of a ring over {@code length} floats. */
     private void ensureStages(int length) {
-        int bytes = segmentLength(length, size - 1) * Float.BYTES; // the last segment is the largest
-        if (sendStage.capacity() < bytes) {
+        if (recvStage == null) {
+            recvStage = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            recvFloats = recvStage.asFloatBuffer();
+        }
+        int bytes = Math.max(CHUNK_BYTES, segmentLength(length, size - 1) * Float.BYTES); // the last is the largest
+        if (sendStage == null || sendStage.capacity() < bytes) {
             sendStage = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
             sendFloats = sendStage.asFloatBuffer();
         }
-        if (nextStage.capacity() < bytes) {
+        if (nextStage == null || nextStage.capacity() < bytes) {
             nextStage = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
             nextFloats = nextStage.asFloatBuffer();
         }
@@ -553,7 +614,7 @@ public final class TcpCollectives implements Collectives {
                     blamed = recvPeer;
                     int n = links[recvPeer].read(in);
                     if (n < 0) {
-                        throw new EOFException("rank " + recvPeer + " closed the connection");
+                        throw new EOFException(who(recvPeer) + " closed the connection");
                     }
                     progress |= n > 0;
                     reading = in.hasRemaining();
@@ -580,7 +641,7 @@ public final class TcpCollectives implements Collectives {
         long wait = deadline - System.nanoTime();
         if (wait <= 0) {
             throw fail(what, blamed, "no data moved for " + Duration.ofNanos(timeoutNanos)
-                    + " (the collective timeout): rank " + blamed + " is dead, stuck or in another collective", null);
+                    + " (the collective timeout): " + who(blamed) + " is dead, stuck or in another collective", null);
         }
         for (int peer = 0; peer < size; peer++) {
             if (keys[peer] != null) {
@@ -599,21 +660,36 @@ public final class TcpCollectives implements Collectives {
     }
 
     private CollectiveException fail(String what, int peer, String problem, Throwable cause) {
-        String reason = aborted;
+        String reason = shared.reason();
         CollectiveException failure = reason != null
                 ? new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") aborted: "
                         + reason, CollectiveException.NO_PEER, generation, cause)
-                : new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") failed with rank "
-                        + peer + " at " + peers.get(peer) + ": " + problem, peer, generation, cause);
-        abort(failure.getMessage());
+                : closed
+                ? new CollectiveException(what + " on rank " + rank + " (generation " + generation + "): this"
+                        + " sub-group view is closed", CollectiveException.NO_PEER, generation, cause)
+                : new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") failed with "
+                        + who(peer) + " at " + peers.get(peer) + ": " + problem, world[peer], generation, cause);
+        if (!closed) { // a view closed under its caller breaks nothing else
+            abort(failure.getMessage());
+        }
         return failure;
     }
 
+    /** A peer as the messages name it: in a view, also by its world rank. */
+    private String who(int peer) {
+        return root ? "rank " + peer : "rank " + peer + " (world rank " + world[peer] + ")";
+    }
+
     private void checkOpen(String what) {
-        String reason = aborted;
+        String reason = shared.reason();
         if (reason != null) {
             throw new CollectiveException(what + " on rank " + rank + " (generation " + generation + ") aborted: "
                     + reason, CollectiveException.NO_PEER, generation);
+        }
+        if (closed) {
+            throw new CollectiveException(what + " on rank " + rank + " (generation " + generation + "): this"
+                    + " sub-group view is closed; the group it came from is open", CollectiveException.NO_PEER,
+                    generation);
         }
     }
 

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,8 +58,12 @@ class JobCoordinatorTest {
         committer = new JobCluster.MemoryCommitter(dir.resolve("checkpoints"));
         log = new RunLog(dir.resolve("run"));
         outcome = new CompletableFuture<>();
+    }
+
+    private void coordinator(int desired, int min, int max, int modelParallelSize) {
         CoordinatorSettings settings = new CoordinatorSettings("unit", "127.0.0.1", 0, JobSecret.generate(),
-                dir.resolve("tls"), 2, 1, 2, Duration.ofMillis(300), 4, 2, committer, dir.resolve("run"), null);
+                dir.resolve("tls"), desired, min, max, Duration.ofMillis(300), 4, 2, committer, dir.resolve("run"), null,
+                modelParallelSize);
         coordinator = kit.spawn(JobCoordinator.create(settings, log, new AtomicLong(), outcome, Optional.empty()));
     }
 
@@ -68,11 +74,19 @@ class JobCoordinatorTest {
     }
 
     private TestProbe<Protocol.ToWorker> agent(String id) {
+        return agent(id, "127.0.0.1:" + (5000 + id.hashCode() % 100));
+    }
+
+    private TestProbe<Protocol.ToWorker> agent(String id, String dataPlane) {
         TestProbe<Protocol.ToWorker> probe = kit.createTestProbe(Protocol.ToWorker.class);
         kit.system().receptionist().tell(Receptionist.register(WorkerAgent.KEY, probe.getRef()));
         Protocol.Identify identify = probe.expectMessageClass(Protocol.Identify.class, Duration.ofSeconds(10));
-        identify.coordinator().tell(new Protocol.Hello(id, "127.0.0.1:" + (5000 + id.hashCode() % 100), probe.getRef()));
+        identify.coordinator().tell(new Protocol.Hello(id, dataPlane, probe.getRef()));
         return probe;
+    }
+
+    private static Assignment assigned(TestProbe<Protocol.ToWorker> agent) {
+        return agent.expectMessageClass(Protocol.Assign.class, Duration.ofSeconds(10)).assignment();
     }
 
     private static JsonNode receipt(long step, int rank, int worldSize) {
@@ -81,6 +95,7 @@ class JobCoordinatorTest {
 
     @Test
     void dropsOldGenerationsAndCommitsOnlyAWholeGeneration() throws IOException {
+        coordinator(2, 1, 2, 1);
         TestProbe<Protocol.ToWorker> a = agent("a");
         TestProbe<Protocol.ToWorker> b = agent("b");
         Assignment first = a.expectMessageClass(Protocol.Assign.class).assignment();
@@ -120,5 +135,77 @@ class JobCoordinatorTest {
         List<String> metrics = Files.readAllLines(dir.resolve("run").resolve(RunLog.METRICS));
         assertEquals(1, metrics.size(), "only step 1 of generation 2 was reported by both ranks");
         assertEquals(0.75, JSON.readTree(metrics.get(0)).get("loss").asDouble(), 1e-12);
+    }
+
+    @Test
+    void aLostWorkerShrinksTheWorldByAWholeModelReplicaWithRanksGroupedByHost() throws IOException {
+        coordinator(8, 4, 8, 4);
+        // Two hosts of four workers each, registering alternately.
+        Map<String, TestProbe<Protocol.ToWorker>> agents = new LinkedHashMap<>();
+        for (int i = 1; i <= 4; i++) {
+            agents.put("a" + i, agent("a" + i, "10.0.0.1:" + (7000 + i)));
+            agents.put("b" + i, agent("b" + i, "10.0.0.2:" + (7000 + i)));
+        }
+        Map<String, Assignment> first = new LinkedHashMap<>();
+        agents.forEach((id, agent) -> first.put(id, assigned(agent)));
+        for (int i = 1; i <= 4; i++) {
+            assertEquals(i - 1, first.get("a" + i).rank(), "a" + i);
+            assertEquals(3 + i, first.get("b" + i).rank(), "b" + i);
+        }
+        assertEquals(List.of("10.0.0.1:7001", "10.0.0.1:7002", "10.0.0.1:7003", "10.0.0.1:7004", "10.0.0.2:7001",
+                "10.0.0.2:7002", "10.0.0.2:7003", "10.0.0.2:7004"), first.get("a1").peers());
+
+        // a2 dies: seven workers are left, which hold one whole replica of 4 (host b's), not a world of 7.
+        agents.remove("a2").stop();
+        agents.values().forEach(a -> assertEquals(1, a.expectMessageClass(Protocol.GenerationEnded.class).generation()));
+        for (int i = 1; i <= 4; i++) {
+            Assignment second = assigned(agents.get("b" + i));
+            assertEquals(2, second.generation());
+            assertEquals(4, second.worldSize());
+            assertEquals(i - 1, second.rank());
+        }
+        for (String left : List.of("a1", "a3", "a4")) {
+            agents.get(left).expectNoMessage(Duration.ofMillis(300));
+        }
+        log.written().join();
+        List<JsonNode> started = events("generation-started");
+        assertEquals(List.of(8, 4), started.stream().map(e -> e.get("worldSize").asInt()).toList());
+        assertEquals(4, started.get(1).get("modelParallelSize").asInt());
+    }
+
+    @Test
+    void withMinWorkersAtTheFullWorldTheJobWaitsForAReplacement() {
+        coordinator(8, 8, 8, 4);
+        List<TestProbe<Protocol.ToWorker>> agents = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            agents.add(agent("w" + i, "127.0.0.1:" + (7000 + i)));
+        }
+        agents.forEach(a -> assertEquals(8, assigned(a).worldSize()));
+
+        agents.remove(3).stop();
+        agents.forEach(a -> a.expectMessageClass(Protocol.GenerationEnded.class));
+        // Several rendezvous deadlines pass: 7 workers hold one replica, but minWorkers is 8.
+        agents.get(0).expectNoMessage(Duration.ofMillis(1500));
+
+        agents.add(agent("w8", "127.0.0.1:7008"));
+        List<Integer> ranks = new ArrayList<>();
+        for (TestProbe<Protocol.ToWorker> a : agents) {
+            Assignment second = assigned(a);
+            assertEquals(2, second.generation());
+            assertEquals(8, second.worldSize());
+            ranks.add(second.rank());
+        }
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), ranks, "one host: the registration order");
+    }
+
+    private List<JsonNode> events(String name) throws IOException {
+        List<JsonNode> found = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("run").resolve(RunLog.EVENTS))) {
+            JsonNode event = JSON.readTree(line);
+            if (name.equals(event.get("event").asText())) {
+                found.add(event);
+            }
+        }
+        return found;
     }
 }

@@ -145,12 +145,12 @@ public final class Gpt implements Model {
         manager.close();
     }
 
-    private static NDArray embed(NDArray ids, NDArray table) {
+    static NDArray embed(NDArray ids, NDArray table) {
         return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
     /** 0 on and below the diagonal, -inf above: position t sees positions 0..t only. */
-    private static NDArray causalMask(NDManager step, long time) {
+    static NDArray causalMask(NDManager step, long time) {
         NDArray rows = step.arange(0, (int) time, 1, DataType.INT32).reshape(time, 1);
         NDArray cols = step.arange(0, (int) time, 1, DataType.INT32).reshape(1, time);
         NDArray future = cols.gt(rows);

@@ -78,19 +78,28 @@ final class GptBlock {
     }
 
     private NDArray attention(NDArray x, NDArray mask, boolean training) {
-        Shape shape = x.getShape();
+        NDArray merged = attend(config, linear(ATTN, x, attnWeight, attnBias, training), config.heads(), mask, training);
+        return linear(ATTN_PROJ, merged, attnProjWeight, attnProjBias, training);
+    }
+
+    /**
+     * Causal self-attention over fused {@code qkv [B, T, 3 * heads * headSize]} (q, then k, then v):
+     * returns the heads' outputs merged back to {@code [B, T, heads * headSize]}. A tensor-parallel
+     * shard passes its own heads only.
+     */
+    static NDArray attend(GptConfig config, NDArray qkv, int heads, NDArray mask, boolean training) {
+        Shape shape = qkv.getShape();
         long batch = shape.get(0);
         long time = shape.get(1);
-        NDList qkv = linear(ATTN, x, attnWeight, attnBias, training).split(3, 2);
-        NDArray q = splitHeads(qkv.get(0), batch, time);
-        NDArray k = splitHeads(qkv.get(1), batch, time);
-        NDArray v = splitHeads(qkv.get(2), batch, time);
+        NDList parts = qkv.split(3, 2);
+        NDArray q = splitHeads(parts.get(0), batch, time, heads, config.headSize());
+        NDArray k = splitHeads(parts.get(1), batch, time, heads, config.headSize());
+        NDArray v = splitHeads(parts.get(2), batch, time, heads, config.headSize());
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
                 .mul(Scalars.of(q, 1.0 / Math.sqrt(config.headSize())))
                 .add(mask);
-        NDArray weights = dropout(scores.softmax(-1), training);
-        NDArray merged = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.hiddenSize());
-        return linear(ATTN_PROJ, merged, attnProjWeight, attnProjBias, training);
+        NDArray weights = dropout(config, scores.softmax(-1), training);
+        return weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, (long) heads * config.headSize());
     }
 
     /** The block's linear modules under GPT-2's names, in forward order. */
@@ -111,11 +120,15 @@ final class GptBlock {
         return hook == null ? out : hook.apply(prefix + module, x, out, training);
     }
 
-    private NDArray splitHeads(NDArray x, long batch, long time) {
-        return x.reshape(batch, time, config.heads(), config.headSize()).transpose(0, 2, 1, 3);
+    private static NDArray splitHeads(NDArray x, long batch, long time, int heads, int headSize) {
+        return x.reshape(batch, time, heads, headSize).transpose(0, 2, 1, 3);
     }
 
     NDArray dropout(NDArray x, boolean training) {
+        return dropout(config, x, training);
+    }
+
+    static NDArray dropout(GptConfig config, NDArray x, boolean training) {
         if (!training || config.dropout() == 0.0) {
             return x;
         }
@@ -123,6 +136,10 @@ final class GptBlock {
     }
 
     NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        return layerNorm(config, x, weight, bias);
+    }
+
+    static NDArray layerNorm(GptConfig config, NDArray x, NDArray weight, NDArray bias) {
         return x.getNDArrayInternal()
                 .layerNorm(x, weight.getShape(), weight, bias, (float) config.layerNormEps())
                 .singletonOrThrow();

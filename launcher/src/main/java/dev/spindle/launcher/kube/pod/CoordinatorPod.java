@@ -105,9 +105,8 @@ public final class CoordinatorPod {
         TrainOptions train = TrainOptions.in(options.runDir()).withBaseDirectory(options.baseDirectory())
                 .withResume(options.resume()).withListeners(all);
         CoordinatedRun run = CoordinatedRun.prepare(job, train);
-        int workers = job.spec().parallelism().data();
         try (CoordinatorNode coordinator = CoordinatorNode.start(run.settings(options.host(), options.port(), secret,
-                options.clusterDir(), workers))) {
+                options.clusterDir(), run.workers()))) {
             MetricsFeed feed = run.follow(tracker);
             status.ifPresent(p -> p.offer(tracker.snapshot(Instant.now()), true));
             JobOutcome outcome = await(coordinator, feed, tracker, status);

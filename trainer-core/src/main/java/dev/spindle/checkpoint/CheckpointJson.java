@@ -233,7 +233,7 @@ final class CheckpointJson {
             throw new CheckpointCorruptException(file, "field 'formatVersion' must be an integer, got " + version);
         }
         if (version.longValue() < CheckpointStore.FORMAT_VERSION || version.longValue() > newest) {
-            throw new UnsupportedCheckpointFormatException(file, version.longValue());
+            throw new UnsupportedCheckpointFormatException(file, version.longValue(), newest);
         }
         return version.intValue();
     }

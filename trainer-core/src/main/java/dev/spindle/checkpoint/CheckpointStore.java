@@ -223,14 +223,25 @@ public final class CheckpointStore {
         int t = layout.place().tensorRank();
         int p = layout.place().pipelineStage();
         Map<String, TensorSplit> parameterSplits = new TreeMap<>();
-        parameters.keySet().forEach(name -> parameterSplits.put(name, layout.split(name)));
+        parameters.forEach((name, array) -> {
+            TensorSplit split = layout.split(name);
+            // Refused now, not when a resume tries to join the pieces.
+            if (!split.replicated() && (split.dim() >= array.getShape().dimension()
+                    || array.getShape().get(split.dim()) % split.chunks() != 0)) {
+                throw new IllegalArgumentException("parameter '" + name + "' of shape " + array.getShape()
+                        + " cannot be a piece split " + split + ": it needs a dimension " + split.dim()
+                        + " that holds " + split.chunks() + " equal chunks");
+            }
+            parameterSplits.put(name, split);
+        });
         Map<String, TensorSplit> stateSplits = new TreeMap<>();
         optimizerState.forEach((key, array) -> stateSplits.put(key, ShardReader.stateSplit(key, array.getShape(),
                 parameterSplits, name -> parameters.get(name).getShape())));
         byte[] layoutJson = CheckpointJson.layout(layout.place(), parameterSplits, stateSplits);
         return List.of(
-                write(directory, StepDirectory.model(t, p), out -> TensorFile.write(out, parameters, "model")),
-                write(directory, StepDirectory.optimizer(t, p), out -> TensorFile.write(out, optimizerState, "optimizer")),
+                write(directory, StepDirectory.model(t, p), out -> TensorFile.write(out, parameters, StepDirectory.model(t, p))),
+                write(directory, StepDirectory.optimizer(t, p), out -> TensorFile.write(out, optimizerState,
+                        StepDirectory.optimizer(t, p))),
                 write(directory, StepDirectory.layout(t, p), out -> out.write(layoutJson)));
     }
 
@@ -302,13 +313,13 @@ public final class CheckpointStore {
      * @throws UnsupportedCheckpointFormatException if a newer format wrote it
      */
     public LoadedCheckpoint load(CheckpointInfo info, NDManager manager) throws IOException {
-        Manifest manifest = checkedManifest(info);
-        if (manifest.mesh()) {
+        ShardReader reader = ShardReader.open(storage, info);
+        if (reader.mesh()) {
             throw new IllegalArgumentException("checkpoint " + storage.describe(info.directory()) + " was written by"
-                    + " tensor=" + manifest.tensor() + " × pipeline=" + manifest.pipeline() + " and holds the model"
-                    + " in parts: read it with loadShard(info, layout, manager) or loadGathered(info, manager)");
+                    + " " + reader.describeMesh() + " and holds the model in parts: read it with"
+                    + " loadShard(info, layout, manager) or loadGathered(info, manager)");
         }
-        return loadWhole(info.directory(), manifest, manager);
+        return reader.whole(manager);
     }
 
     /**
@@ -329,8 +340,7 @@ public final class CheckpointStore {
             throw new IllegalArgumentException("loadShard needs a ShardLayout (ShardLayout.whole(rank) for a whole"
                     + " model), got null");
         }
-        Manifest manifest = checkedManifest(info);
-        return reader(info, manifest).shard(layout, manager);
+        return ShardReader.open(storage, info).shard(layout, manager);
     }
 
     /**
@@ -340,63 +350,7 @@ public final class CheckpointStore {
      * @throws CheckpointCorruptException naming the file on any mismatch of size, SHA-256 or digest
      */
     public LoadedCheckpoint loadGathered(CheckpointInfo info, NDManager manager) throws IOException {
-        Manifest manifest = checkedManifest(info);
-        return reader(info, manifest).gathered(manager);
-    }
-
-    private ShardReader reader(CheckpointInfo info, Manifest manifest) throws IOException {
-        Path directory = info.directory();
-        TrainState state = readState(directory, manifest);
-        CheckpointInfo current = info(directory, manifest, storage.size(directory.resolve(StepDirectory.MANIFEST)));
-        return new ShardReader(storage, directory, manifest, current, state,
-                scratch -> loadWhole(directory, manifest, scratch));
-    }
-
-    /** The manifest of {@code info}'s directory, after checking every file's size and SHA-256. */
-    private Manifest checkedManifest(CheckpointInfo info) throws IOException {
-        Path directory = info.directory();
-        Manifest manifest = StepDirectory.readManifest(storage, directory);
-        if (manifest.step() != info.step()) {
-            throw new CheckpointCorruptException(directory.resolve(StepDirectory.MANIFEST), "says step "
-                    + manifest.step() + " but the checkpoint asked for is step " + info.step());
-        }
-        List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, true);
-        if (!problems.isEmpty()) {
-            StepDirectory.Problem first = problems.get(0);
-            throw new CheckpointCorruptException(first.file(), first.message()
-                    + (problems.size() > 1 ? "; also " + problems.subList(1, problems.size()) : ""));
-        }
-        return manifest;
-    }
-
-    private TrainState readState(Path directory, Manifest manifest) throws IOException {
-        Path stateFile = directory.resolve(StepDirectory.STATE);
-        TrainState state = CheckpointJson.readState(stateFile, storage.readAllBytes(stateFile));
-        if (state.step() != manifest.step()) {
-            throw new CheckpointCorruptException(stateFile, "says step " + state.step() + " but manifest.json says "
-                    + manifest.step());
-        }
-        return state;
-    }
-
-    /** A whole-model (v1) checkpoint whose files were checked. */
-    private LoadedCheckpoint loadWhole(Path directory, Manifest manifest, NDManager manager) throws IOException {
-        TrainState state = readState(directory, manifest);
-        Map<String, NDArray> parameters = TensorFile.read(storage, directory.resolve(StepDirectory.MODEL), manager);
-        Map<String, NDArray> optimizerState;
-        try {
-            String digest = ParametersDigest.of(parameters);
-            if (!digest.equals(manifest.parametersDigest())) {
-                throw new CheckpointCorruptException(directory.resolve(StepDirectory.MODEL), "decodes to parameters"
-                        + " with digest " + digest + "; manifest.json says " + manifest.parametersDigest());
-            }
-            optimizerState = TensorFile.read(storage, directory.resolve(StepDirectory.OPTIMIZER), manager);
-        } catch (IOException | RuntimeException e) {
-            parameters.values().forEach(NDArray::close);
-            throw e;
-        }
-        long manifestBytes = storage.size(directory.resolve(StepDirectory.MANIFEST));
-        return new LoadedCheckpoint(info(directory, manifest, manifestBytes), parameters, optimizerState, state);
+        return ShardReader.open(storage, info).gathered(manager);
     }
 
     /**
@@ -482,7 +436,7 @@ public final class CheckpointStore {
         storage.syncDirectory(root);
     }
 
-    private CheckpointInfo info(Path directory, Manifest manifest, long manifestBytes) {
+    static CheckpointInfo info(Path directory, Manifest manifest, long manifestBytes) {
         return new CheckpointInfo(manifest.step(), directory, manifest.parametersDigest(), manifest.createdAt(),
                 manifest.dataBytes() + manifestBytes);
     }

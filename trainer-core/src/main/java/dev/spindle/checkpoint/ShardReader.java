@@ -14,34 +14,85 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Reads one checked checkpoint as the parts of a mesh: one place's files as they are, the whole model
- * gathered from every place, or a place of another mesh cut from the gathered model (resharding).
- * Intermediate arrays live in a sub-manager that is closed before returning; results are attached to
- * the caller's manager.
+ * Reads one checkpoint, after checking its manifest and every file's size and SHA-256: the whole model of
+ * a version 1 checkpoint; one place's files as they are, the whole model gathered from every place, or a
+ * place of another mesh cut from the gathered model (resharding). Intermediate arrays live in a
+ * sub-manager that is closed before returning; results are attached to the caller's manager.
  */
 final class ShardReader {
-
-    /** Reads a whole-model (v1) checkpoint into a manager. */
-    @FunctionalInterface
-    interface WholeLoader {
-        LoadedCheckpoint load(NDManager manager) throws IOException;
-    }
 
     private final CheckpointStorage storage;
     private final Path directory;
     private final Manifest manifest;
     private final CheckpointInfo info;
     private final TrainState state;
-    private final WholeLoader whole;
 
-    ShardReader(CheckpointStorage storage, Path directory, Manifest manifest, CheckpointInfo info, TrainState state,
-                WholeLoader whole) {
+    private ShardReader(CheckpointStorage storage, Path directory, Manifest manifest, CheckpointInfo info,
+                        TrainState state) {
         this.storage = storage;
         this.directory = directory;
         this.manifest = manifest;
         this.info = info;
         this.state = state;
-        this.whole = whole;
+    }
+
+    /**
+     * The reader of {@code info}'s checkpoint, its manifest, files and {@code state.json} checked.
+     *
+     * @throws CheckpointCorruptException naming the first file on any mismatch
+     * @throws UnsupportedCheckpointFormatException if a newer format wrote it
+     */
+    static ShardReader open(CheckpointStorage storage, CheckpointInfo info) throws IOException {
+        Path directory = info.directory();
+        Manifest manifest = StepDirectory.readManifest(storage, directory);
+        if (manifest.step() != info.step()) {
+            throw new CheckpointCorruptException(directory.resolve(StepDirectory.MANIFEST), "says step "
+                    + manifest.step() + " but the checkpoint asked for is step " + info.step());
+        }
+        List<StepDirectory.Problem> problems = StepDirectory.checkFiles(storage, directory, manifest, true);
+        if (!problems.isEmpty()) {
+            StepDirectory.Problem first = problems.get(0);
+            throw new CheckpointCorruptException(first.file(), first.message()
+                    + (problems.size() > 1 ? "; also " + problems.subList(1, problems.size()) : ""));
+        }
+        Path stateFile = directory.resolve(StepDirectory.STATE);
+        TrainState state = CheckpointJson.readState(stateFile, storage.readAllBytes(stateFile));
+        if (state.step() != manifest.step()) {
+            throw new CheckpointCorruptException(stateFile, "says step " + state.step() + " but manifest.json says "
+                    + manifest.step());
+        }
+        CheckpointInfo current = CheckpointStore.info(directory, manifest,
+                storage.size(directory.resolve(StepDirectory.MANIFEST)));
+        return new ShardReader(storage, directory, manifest, current, state);
+    }
+
+    /** True for a checkpoint split by tensor or pipeline parallelism (format version 2). */
+    boolean mesh() {
+        return manifest.mesh();
+    }
+
+    /** "tensor=2 × pipeline=1", for messages. */
+    String describeMesh() {
+        return "tensor=" + manifest.tensor() + " × pipeline=" + manifest.pipeline();
+    }
+
+    /** A whole-model (version 1) checkpoint: {@code model.safetensors}, checked against the manifest's digest. */
+    LoadedCheckpoint whole(NDManager manager) throws IOException {
+        Path modelFile = directory.resolve(StepDirectory.MODEL);
+        Map<String, NDArray> parameters = TensorFile.read(storage, modelFile, manager);
+        Map<String, NDArray> optimizerState;
+        try {
+            String digest = ParametersDigest.of(parameters);
+            if (!digest.equals(manifest.parametersDigest())) {
+                throw new CheckpointCorruptException(modelFile, "decodes to parameters with digest " + digest
+                        + "; manifest.json says " + manifest.parametersDigest());
+            }
+            optimizerState = TensorFile.read(storage, directory.resolve(StepDirectory.OPTIMIZER), manager);
+        } catch (IOException | RuntimeException e) {
+            parameters.values().forEach(NDArray::close);
+            throw e;
+        }
+        return new LoadedCheckpoint(info, parameters, optimizerState, state);
     }
 
     /**
@@ -61,7 +112,7 @@ final class ShardReader {
     /** Every parameter and optimizer tensor, whole. */
     LoadedCheckpoint gathered(NDManager manager) throws IOException {
         if (!manifest.mesh()) {
-            return whole.load(manager);
+            return whole(manager);
         }
         try (NDManager scratch = manager.newSubManager()) {
             Map<String, NDArray> parameters = new TreeMap<>();
@@ -83,7 +134,7 @@ final class ShardReader {
     LoadedCheckpoint shard(ShardLayout layout, NDManager manager) throws IOException {
         ShardPlace target = layout.place();
         if (!manifest.mesh() && target.unsplit() && layout.splits().isEmpty()) {
-            return whole.load(manager);
+            return whole(manager);
         }
         try (NDManager scratch = manager.newSubManager()) {
             Set<String> stage = null;

@@ -14,8 +14,14 @@ public final class UnsupportedCheckpointFormatException extends CheckpointExcept
     private static final long serialVersionUID = 1L;
 
     public UnsupportedCheckpointFormatException(Path file, long found) {
+        this(file, found, CheckpointStore.MESH_FORMAT_VERSION);
+    }
+
+    /** {@code newest}: the newest version of this kind of file that this Spindle reads. */
+    public UnsupportedCheckpointFormatException(Path file, long found, int newest) {
         super(file, "formatVersion " + found + " is not supported; this Spindle reads formatVersion "
-                + CheckpointStore.FORMAT_VERSION + " to " + CheckpointStore.MESH_FORMAT_VERSION + ": use the Spindle release that wrote it or a newer one",
-                null);
+                + (newest == CheckpointStore.FORMAT_VERSION ? String.valueOf(newest)
+                        : CheckpointStore.FORMAT_VERSION + " to " + newest)
+                + " here: use the Spindle release that wrote it or a newer one", null);
     }
 }

@@ -192,7 +192,8 @@ class CheckpointStoreTest {
 
         UnsupportedCheckpointFormatException error =
                 assertThrows(UnsupportedCheckpointFormatException.class, store::latest);
-        assertTrue(error.getMessage().contains("formatVersion 3"), error.getMessage());
+        assertTrue(error.getMessage().contains("formatVersion 3") && error.getMessage().contains("reads formatVersion"
+                + " 1 to 2"), error.getMessage());
         assertThrows(UnsupportedCheckpointFormatException.class, () -> store.load(info, manager));
         assertTrue(store.verify().get(0).problems().get(0).contains("formatVersion 3"));
     }
@@ -219,6 +220,7 @@ class CheckpointStoreTest {
 
         UnsupportedCheckpointFormatException error =
                 assertThrows(UnsupportedCheckpointFormatException.class, () -> store.load(info, manager));
+        assertTrue(error.getMessage().contains("reads formatVersion 1 here"), error.getMessage());
         assertTrue(error.getMessage().contains("state.json") && error.getMessage().contains("formatVersion 7"),
                 error.getMessage());
     }

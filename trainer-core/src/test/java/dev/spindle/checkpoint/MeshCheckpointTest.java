@@ -297,6 +297,21 @@ class MeshCheckpointTest {
         assertTrue(refused.getMessage().contains("rank 0"), refused.getMessage());
     }
 
+    @Test
+    void aSplitThePieceCannotHaveIsRefusedWhenWriting() throws Exception {
+        CheckpointStore store = CheckpointStore.open(root, 3);
+        Map<String, NDArray> mine = Map.of("ln_f.weight", manager.ones(new Shape(4)));
+        ShardLayout wrongDim = new ShardLayout(new ShardPlace(T, 0, 1, 0), 0, Map.of("ln_f.weight", new TensorSplit(1, 1)));
+        ShardLayout wrongChunks = new ShardLayout(new ShardPlace(T, 0, 1, 0), 0,
+                Map.of("ln_f.weight", new TensorSplit(0, 3)));
+
+        for (ShardLayout layout : List.of(wrongDim, wrongChunks)) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> store.writeShard(0, T, layout, mine, Map.of(), state(10)));
+            assertTrue(refused.getMessage().contains("'ln_f.weight'"), refused.getMessage());
+        }
+    }
+
     // --- the mesh, written rank by rank ---
 
     /** Megatron's order: tensor fastest, then data, then pipeline. */

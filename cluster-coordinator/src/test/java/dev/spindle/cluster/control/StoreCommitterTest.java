@@ -15,11 +15,18 @@ import dev.spindle.checkpoint.ShardPlace;
 import dev.spindle.checkpoint.ShardReceipt;
 import dev.spindle.checkpoint.TensorSplit;
 import dev.spindle.checkpoint.TrainState;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,9 +54,12 @@ class StoreCommitterTest {
     }
 
     @Test
-    void commitsAMeshWhoseReceiptsTravelledAsJson() throws IOException {
+    void commitsAMeshWhoseReceiptsTravelledThroughPekkoSerialization() throws IOException {
         CheckpointStore store = CheckpointStore.open(dir, 3);
         CheckpointCommitter committer = CheckpointCommitter.of(store);
+        ActorSystem<Void> wire = ActorSystem.create(Behaviors.empty(), "wire", ConfigFactory.parseString(
+                "pekko.actor.serialization-bindings { \"dev.spindle.cluster.control.ControlMessage\" = jackson-json }")
+                .withFallback(ConfigFactory.load()));
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray full = manager.arange(0f, 12f).reshape(2, 6);
             TrainState state = new TrainState(10, 1L, "spec", TrainState.EMPTY_CURSOR, 0.5);
@@ -59,7 +69,8 @@ class StoreCommitterTest {
                 ShardLayout layout = new ShardLayout(new ShardPlace(2, t, 1, 0), rank / 2,
                         Map.of("w", new TensorSplit(1, 1)));
                 NDArray piece = full.get(":, " + (3 * t) + ":" + (3 * t + 3));
-                receipts.add(JSON.valueToTree(store.writeShard(rank, 4, layout, Map.of("w", piece), Map.of(), state)));
+                ShardReceipt receipt = store.writeShard(rank, 4, layout, Map.of("w", piece), Map.of(), state);
+                receipts.add(overTheWire(wire, new Protocol.Shard(1, rank, 10, JSON.valueToTree(receipt))).receipt());
             }
 
             CheckpointInfo info = committer.commit(10, receipts);
@@ -68,6 +79,8 @@ class StoreCommitterTest {
             NDArray gathered = store.loadGathered(info, manager).parameters().get("w");
             assertEquals(full.getShape(), gathered.getShape());
             assertTrue(full.contentEquals(gathered));
+        } finally {
+            wire.terminate();
         }
     }
 
@@ -95,6 +108,16 @@ class StoreCommitterTest {
 
             assertTrue(refused.getMessage().contains("step 6"), refused.getMessage());
         }
+    }
+
+    /** The message as the coordinator gets it from a remote worker: through Pekko's jackson-json serializer. */
+    private static Protocol.Shard overTheWire(ActorSystem<Void> system, Protocol.Shard shard) {
+        Serialization serialization = SerializationExtension.get(system);
+        Serializer serializer = serialization.findSerializerFor(shard);
+        assertEquals("JacksonJsonSerializer", serializer.getClass().getSimpleName());
+        byte[] bytes = serialization.serialize(shard).get();
+        return (Protocol.Shard) serialization.deserialize(bytes, serializer.identifier(),
+                Serializers.manifestFor(serializer, shard)).get();
     }
 
     interface Fill {

@@ -40,7 +40,14 @@ public final class BaseWeights {
             if (Files.isDirectory(store)) {
                 Optional<CheckpointInfo> latest = CheckpointStore.open(store, 1).latest();
                 if (latest.isPresent()) {
-                    return latest.get().directory().resolve(MODEL_FILE);
+                    Path model = latest.get().directory().resolve(MODEL_FILE);
+                    if (!Files.isRegularFile(model)) {
+                        throw new JobException("base weights " + location + ": checkpoint " + latest.get().directory()
+                                + " was written by a tensor × pipeline mesh and holds the model in parts"
+                                + " (model-t<t>-p<p>.safetensors); fine-tuning starts from a whole model, so train"
+                                + " the base with tensor and pipeline 1 or point at a safetensors file");
+                    }
+                    return model;
                 }
             }
         }

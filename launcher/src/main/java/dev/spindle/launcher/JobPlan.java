@@ -9,7 +9,10 @@ import dev.spindle.data.LoaderOptions;
 import dev.spindle.data.prepare.TextDatasetPreparer;
 import dev.spindle.data.storage.Storage;
 import dev.spindle.model.Model;
+import dev.spindle.model.ModelConfigException;
 import dev.spindle.model.gpt.Gpt;
+import dev.spindle.model.gpt.GptConfig;
+import dev.spindle.model.gpt.GptStages;
 import dev.spindle.model.gpt.GptShard;
 import dev.spindle.spec.ParallelismSpec;
 import dev.spindle.model.ModelRegistry;
@@ -81,8 +84,23 @@ final class JobPlan {
                     + Gpt.NAME + "' architecture only, but spec.model.architecture is '" + model.architecture()
                     + "'; set tensor and pipeline to 1 to train it data-parallel");
         }
-        return GptShard.splitProblems(gpt.config(), p.tensor(), p.pipeline()).stream()
-                .map(problem -> "spec.model.config." + problem).toList();
+        List<String> problems = new ArrayList<>(GptShard.splitProblems(gpt.config(), p.tensor(), p.pipeline()).stream()
+                .map(problem -> "spec.model.config." + problem).toList());
+        if (problems.isEmpty()) {
+            try {
+                stages(gpt.config());
+            } catch (ModelConfigException e) {
+                e.problems().forEach(problem -> problems.add("spec.parallelism." + problem));
+            }
+        }
+        return problems;
+    }
+
+    /** The pipeline stages: {@code spec.parallelism.stages} when given, else balanced by parameter count. */
+    GptStages stages(GptConfig config) {
+        ParallelismSpec p = job.spec().parallelism();
+        return p.stages().isEmpty() ? GptStages.balanced(config, p.pipeline())
+                : GptStages.of(config, p.stages().stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** Where the run's checkpoints go: {@code spec.checkpoint.uri}, or {@code checkpoints/} in the run directory. */

@@ -51,6 +51,8 @@ import java.util.Optional;
  */
 final class WorkerGenerations implements WorkerTraining {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerGenerations.class);
+
     private final JobSpec job;
     private final JobPlan plan;
     private final Path runDir;
@@ -139,6 +141,7 @@ final class WorkerGenerations implements WorkerTraining {
         try (NDManager manager = NDManager.newBaseManager()) {
             Optional<CheckpointInfo> restore = checkpointOf(assignment);
             GptShard shard;
+            GptStages stages;
             LoaderOptions train;
             LoaderOptions eval;
             try (Model whole = ModelSetup.create(job, manager)) {
@@ -147,9 +150,13 @@ final class WorkerGenerations implements WorkerTraining {
                 GptConfig config = gpt.config();
                 train = plan.trainLoader(whole);
                 eval = plan.hasEval() ? plan.evalLoader(whole) : null;
-                shard = GptShard.of(gpt, shape.tensor(), at.tensor(), GptStages.balanced(config, shape.pipeline()),
+                stages = plan.stages(config);
+                shard = GptShard.of(gpt, shape.tensor(), at.tensor(), stages,
                         at.pipeline(), manager);
             }
+            LOG.info("rank {} is (data {}, tensor {}, pipeline {}) of a {}×{}×{} mesh: {} parameters ({} values), stages {}",
+                    assignment.rank(), at.data(), at.tensor(), at.pipeline(), shape.data(), shape.tensor(),
+                    shape.pipeline(), shard.parameters().size(), shard.parameters().count(), stages);
             var optimizer = plan.optimizer(manager);
             try (shard;
                     ModelParallel mesh = new ModelParallel(MeshGroups.of(generation.collectives(), shape), shard,

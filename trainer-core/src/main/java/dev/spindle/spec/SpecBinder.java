@@ -1,6 +1,7 @@
 package dev.spindle.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -150,8 +151,23 @@ final class SpecBinder {
         int microBatches = s.integer("microBatches", ParallelismSpec.UNSET_MICRO_BATCHES);
         String schedule = s.text("schedule");
         int timeout = s.integer("collectiveTimeoutSeconds", ParallelismSpec.DEFAULT_COLLECTIVE_TIMEOUT_SECONDS);
+        JsonNode stagesNode = s.raw("stages");
         return s.build(() -> {
             Checks c = new Checks(ParallelismSpec.PATH);
+            List<Integer> stages = new ArrayList<>();
+            if (stagesNode != null && !stagesNode.isNull()) {
+                if (!stagesNode.isArray()) {
+                    c.fail("stages", stagesNode, "a list of block counts, one per pipeline stage, e.g. [1, 3]");
+                } else {
+                    for (JsonNode n : stagesNode) {
+                        if (!n.canConvertToExactIntegral() || !n.canConvertToInt()) {
+                            c.fail("stages", stagesNode, "whole numbers, one block count per pipeline stage");
+                            break;
+                        }
+                        stages.add(n.asInt());
+                    }
+                }
+            }
             if (microBatchesGiven) {
                 c.atLeast("microBatches", microBatches, 1); // 0 means unset in the record, not in YAML
             }
@@ -160,7 +176,8 @@ final class SpecBinder {
             }
             c.throwIfAny();
             return new ParallelismSpec(data, tensor, pipeline, microBatches,
-                    schedule == null ? PipelineSchedule.DEFAULT : PipelineSchedule.named(schedule).orElseThrow(), timeout);
+                    schedule == null ? PipelineSchedule.DEFAULT : PipelineSchedule.named(schedule).orElseThrow(), timeout,
+                    stages);
         });
     }
 

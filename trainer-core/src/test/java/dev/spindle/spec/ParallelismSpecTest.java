@@ -79,7 +79,7 @@ class ParallelismSpecTest {
                 + " maxRestarts, rendezvousTimeoutSeconds] (did you mean 'maxWorkers'?)"),
                 messages("spec.elastic.maxWorker=3"));
         assertEquals(List.of("spec.parallelism.date: unknown field, expected one of [data, tensor, pipeline,"
-                + " microBatches, schedule, collectiveTimeoutSeconds]"
+                + " microBatches, schedule, collectiveTimeoutSeconds, stages]"
                 + " (did you mean 'data'?)"), messages("spec.parallelism.date=3"));
     }
 
@@ -119,6 +119,24 @@ class ParallelismSpecTest {
         assertEquals(PipelineSchedule.ONE_F_ONE_B, unset.spec().parallelism().schedule());
         assertFalse(SpecWriter.toYaml(unset).contains("microBatches"), SpecWriter.toYaml(unset));
         assertEquals(unset, SpecReader.read(SpecWriter.toYaml(unset), List.of()));
+    }
+
+    @Test
+    void givenStagesBindOnePerStageAndReadBack() {
+        JobSpec job = SpecReader.read(Specs.MINIMAL, List.of("spec.parallelism={pipeline: 2, stages: [1, 3]}"));
+        assertEquals(List.of(1, 3), job.spec().parallelism().stages());
+        assertTrue(SpecWriter.toYaml(job).contains("stages"), SpecWriter.toYaml(job));
+        assertEquals(job, SpecReader.read(SpecWriter.toYaml(job), List.of()));
+        assertFalse(SpecWriter.toYaml(SpecReader.read(Specs.MINIMAL, List.of())).contains("stages"));
+
+        SpecException count = assertThrows(SpecException.class,
+                () -> SpecReader.read(Specs.MINIMAL, List.of("spec.parallelism={pipeline: 2, stages: [4]}")));
+        assertEquals("spec.parallelism.stages: got [4], expected one block count >= 1 per pipeline stage (2 numbers),"
+                + " or leave it out to balance the stages by parameter count", count.problems().get(0).toString());
+        SpecException text = assertThrows(SpecException.class,
+                () -> SpecReader.read(Specs.MINIMAL, List.of("spec.parallelism={pipeline: 2, stages: [a, 1]}")));
+        assertTrue(text.problems().get(0).toString().startsWith("spec.parallelism.stages: got"),
+                text.problems().get(0).toString());
     }
 
     @Test

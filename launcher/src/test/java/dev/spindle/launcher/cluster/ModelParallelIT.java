@@ -92,6 +92,33 @@ class ModelParallelIT {
     }
 
     @Test
+    void aCheckpointOfOneMeshResumesOnAnother() throws Exception {
+        Path job = gptJob();
+        List<String> common = List.of("spec.optimizer.name=sgd", "spec.optimizer.lr=0.05", "spec.optimizer.momentum=0.9",
+                "spec.training.steps=" + STEPS, "spec.training.gradientAccumulation=4", "spec.checkpoint.everySteps=4");
+        Run straight = train(job, "straight", common, List.of());
+        // the first half on tensor 2, the second resharded onto pipeline 2 (momentum buffers included)
+        List<String> tensor = new ArrayList<>(common);
+        tensor.add("spec.parallelism.tensor=2");
+        Spindle.train(Spindle.load(job, tensor), TrainOptions.in(dir.resolve("resharded")).withBaseDirectory(dir)
+                .withSampleTokens(0).withStopAt(STEPS / 2));
+        List<String> pipeline = new ArrayList<>(common);
+        pipeline.add("spec.parallelism.pipeline=2");
+        Run resumed = train(job, "resharded", pipeline, List.of(), true);
+        double worst = 0;
+        for (String name : straight.parameters().keySet()) {
+            float[] x = straight.parameters().get(name);
+            float[] y = resumed.parameters().get(name);
+            for (int i = 0; i < x.length; i++) {
+                worst = Math.max(worst, Math.abs(x[i] - y[i]));
+            }
+        }
+        System.out.printf("max |parameter difference| after %d steps, tensor 2 then pipeline 2 vs one worker: %.3g%n",
+                STEPS, worst);
+        assertTrue(worst <= TOLERANCE, "parameters differ by up to " + worst + " (> " + TOLERANCE + ")");
+    }
+
+    @Test
     void aWorkerKilledInATensorByPipelineMeshIsReplacedAndTheJobFinishes() throws Exception {
         Path job = gptJob();
         ClusterRun run = new ClusterRun(dir, "mesh-recovery");
@@ -131,11 +158,15 @@ class ModelParallelIT {
     }
 
     private Run train(Path job, String name, List<String> common, List<String> mesh) throws Exception {
+        return train(job, name, common, mesh, false);
+    }
+
+    private Run train(Path job, String name, List<String> common, List<String> mesh, boolean resume) throws Exception {
         List<String> overrides = new ArrayList<>(common);
         overrides.addAll(mesh);
         Path runDir = dir.resolve(name);
         RunSummary summary = Spindle.train(Spindle.load(job, overrides),
-                TrainOptions.in(runDir).withBaseDirectory(dir).withSampleTokens(0));
+                TrainOptions.in(runDir).withBaseDirectory(dir).withSampleTokens(0).withResume(resume));
         assertEquals(STEPS, summary.result().finalStep(), name);
         Map<Long, Double> losses = new TreeMap<>();
         for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {

@@ -206,6 +206,16 @@ class JobResourcesTest {
     }
 
     @Test
+    void aMeshRunsOneWorkerPodPerRank() throws IOException {
+        List<HasMetadata> objects = render("spec.parallelism={data: 2, tensor: 2, pipeline: 2}");
+        Job w = workers(objects);
+        assertEquals(8, w.getSpec().getCompletions());
+        assertEquals(8, w.getSpec().getParallelism());
+        assertEquals(8, find(objects, PodDisruptionBudget.class, "gpt-train-worker").getSpec().getMinAvailable()
+                .getIntVal());
+    }
+
+    @Test
     void workersFollowParallelismElasticAndResources() throws IOException {
         List<HasMetadata> objects = render("spec.parallelism.data=3", "spec.elastic.maxRestarts=5",
                 "spec.kubernetes.coordinator={cpu: 500m, memory: 1Gi}");

@@ -359,7 +359,8 @@ public final class Trainer {
      * This rank's memory after {@code step}. The peak activations of a mesh rank are its pipeline runner's
      * ({@link PipelineStats#peakActivationBytes()}: the micro-batches in flight at once); on the plain path
      * they are the bytes of the arrays the step's sub-manager held after the last micro-batch's forward pass
-     * (inputs, labels, every layer's outputs and the losses of all the step's micro-batches, which stay
+     * (inputs, labels, the output of every operation of the forward passes and the losses of all the step's
+     * micro-batches, which stay
      * until the step ends), measured on the run's first step.
      */
     private MemoryReport memoryReport(long step) {

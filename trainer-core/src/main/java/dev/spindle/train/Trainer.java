@@ -360,8 +360,7 @@ public final class Trainer {
      * ({@link PipelineStats#peakActivationBytes()}: the micro-batches in flight at once); on the plain path
      * they are the bytes of the arrays the step's sub-manager held after the last micro-batch's forward pass
      * (inputs, labels, the output of every operation of the forward passes and the losses of all the step's
-     * micro-batches, which stay
-     * until the step ends), measured on the run's first step.
+     * micro-batches, which stay until the step ends), measured on the run's first step.
      */
     private MemoryReport memoryReport(long step) {
         long activations;

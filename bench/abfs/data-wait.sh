@@ -28,7 +28,7 @@ java -cp "$cp" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$root/bench/abfs/U
 for run in local abfs; do
   python3 - "$scratch/$run/metrics.jsonl" "$warmup" "$run" <<'PY'
 import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = [r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip()) if "record" not in r]
 warm = [r for r in rows if r["step"] > int(sys.argv[2])]
 wait = [r["dataWaitMillis"] for r in warm]
 step = [r["stepMillis"] for r in warm]

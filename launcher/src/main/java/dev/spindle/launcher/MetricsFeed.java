@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * Follows JSON-lines files that another component appends to (the coordinator of a multi-worker run):
  * each new step of {@code metrics.jsonl} goes to the run's listeners, so the CLI shows a multi-worker run
- * as it shows a single one, and each new line of {@code events.jsonl} to an event consumer. Call
+ * as it shows a single one, and each new line of {@code events.jsonl} to an event consumer; a {@code rank-memory}
+ * event also reaches the listeners' {@link TrainListener#onMemory}. Call
  * {@link #poll()} now and then; it reads only complete lines. {@link CoordinatedRun#follow} makes one.
  */
 public final class MetricsFeed {
@@ -25,6 +26,8 @@ public final class MetricsFeed {
     private final List<TrainListener> listeners;
     private final java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onEvent;
     private long lastStep;
+    /** Memory events written before the feed started belong to an earlier run of the job: not shown again. */
+    private final java.time.Instant since = java.time.Instant.now();
 
     MetricsFeed(Path runDir, List<TrainListener> listeners, long startStep,
             java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onEvent) {
@@ -38,10 +41,19 @@ public final class MetricsFeed {
     /** Delivers the steps and events appended since the last call, in order; a step seen before is skipped. */
     public void poll() throws IOException {
         for (String line : events.newLines()) {
+            com.fasterxml.jackson.databind.JsonNode event;
             try {
-                onEvent.accept(JSON.readTree(line));
+                event = JSON.readTree(line);
             } catch (IOException notJson) {
-                // a line cut short by a killed coordinator
+                continue; // a line cut short by a killed coordinator
+            }
+            if (event == null) {
+                continue;
+            }
+            onEvent.accept(event);
+            dev.spindle.train.MemoryReport memory = MetricsFile.memory(event);
+            if (memory != null && !writtenBefore(event, since)) {
+                listeners.forEach(l -> l.onMemory(memory));
             }
         }
         for (String line : metrics.newLines()) {
@@ -50,6 +62,14 @@ public final class MetricsFeed {
                 lastStep = m.step();
                 listeners.forEach(l -> l.onStep(m));
             }
+        }
+    }
+
+    private static boolean writtenBefore(com.fasterxml.jackson.databind.JsonNode event, java.time.Instant since) {
+        try {
+            return java.time.Instant.parse(event.path("time").asText()).isBefore(since);
+        } catch (java.time.format.DateTimeParseException noTime) {
+            return false;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.spindle.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spindle.train.MemoryReport;
 import dev.spindle.train.StepMetrics;
 import dev.spindle.train.TrainListener;
 import java.io.BufferedWriter;
@@ -16,6 +17,11 @@ import java.nio.file.StandardOpenOption;
  * Appends one JSON object per step to {@code metrics.jsonl}: step, loss, learning rate, gradient
  * norm (when clipping is on), samples/s, tokens/s, step and data-wait milliseconds, elapsed seconds, and the held-out
  * loss on steps that evaluated. Each line is flushed, so a killed run keeps what it measured.
+ *
+ * <p>Once per run, after its first step, a line {@code {"record": "memory", "step": 1, "rank": 0, ...,
+ * "parameterBytes": ..., "gradientBytes": ..., "optimizerBytes": ..., "peakActivationBytes": ...}} records what
+ * the run holds in memory ({@link MemoryReport}). Step lines carry no {@code record} field; readers that want steps
+ * take the lines with a {@code loss} ({@link #parse} returns {@code null} for the others).
  */
 final class MetricsFile implements TrainListener, AutoCloseable {
 
@@ -48,12 +54,58 @@ final class MetricsFile implements TrainListener, AutoCloseable {
         if (m.hasEvalLoss()) {
             line.put("evalLoss", m.evalLoss());
         }
+        write(line);
+    }
+
+    /** The value of {@code record} on the line of a {@link MemoryReport}. */
+    static final String MEMORY_RECORD = "memory";
+
+    @Override
+    public void onMemory(MemoryReport m) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("record", MEMORY_RECORD);
+        line.put("step", m.step());
+        line.put("rank", m.rank());
+        line.put("data", m.coordinate().data());
+        line.put("tensor", m.coordinate().tensor());
+        line.put("pipeline", m.coordinate().pipeline());
+        line.put("parameterBytes", m.parameterBytes());
+        line.put("gradientBytes", m.gradientBytes());
+        line.put("optimizerBytes", m.optimizerBytes());
+        line.put("peakActivationBytes", m.peakActivationBytes());
+        line.put("peakMicroBatches", m.peakMicroBatches());
+        line.put("totalBytes", m.totalBytes());
+        write(line);
+    }
+
+    private void write(ObjectNode line) {
         try {
             out.write(JSON.writeValueAsString(line));
             out.newLine();
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("could not append to metrics.jsonl", e);
+        }
+    }
+
+    /**
+     * A memory line of {@code metrics.jsonl}, or a {@code rank-memory} event of {@code events.jsonl}, as the
+     * report it was written from; {@code null} for any other line.
+     */
+    static MemoryReport memory(com.fasterxml.jackson.databind.JsonNode n) {
+        boolean line = MEMORY_RECORD.equals(n.path("record").asText());
+        boolean event = "rank-memory".equals(n.path("event").asText());
+        if (!line && !event) {
+            return null;
+        }
+        try {
+            return new MemoryReport(n.path("rank").asInt(), new dev.spindle.parallel.mesh.MeshCoordinate(
+                    n.path("data").asInt(), n.path("tensor").asInt(), n.path("pipeline").asInt()),
+                    n.path("step").asLong(), n.path("parameterBytes").asLong(), n.path("gradientBytes").asLong(),
+                    n.path("optimizerBytes").asLong(), n.path("peakActivationBytes").asLong(),
+                    n.path("peakMicroBatches").asInt());
+        } catch (IllegalArgumentException malformed) {
+            return null;
         }
     }
 
@@ -77,7 +129,10 @@ final class MetricsFile implements TrainListener, AutoCloseable {
         return loss;
     }
 
-    /** One line of a metrics file as the step's numbers ({@code NaN} for what it lacks); {@code null} if it is cut short. */
+    /**
+     * One line of a metrics file as the step's numbers ({@code NaN} for what it lacks); {@code null} if it is cut
+     * short or is not a step's (a memory record).
+     */
     static StepMetrics parse(String line) {
         if (line.isBlank()) {
             return null;
@@ -88,7 +143,7 @@ final class MetricsFile implements TrainListener, AutoCloseable {
         } catch (IOException e) {
             return null;
         }
-        if (n == null || !n.has("step") || !n.has("loss")) {
+        if (n == null || !n.has("step") || !n.has("loss") || n.has("record")) {
             return null;
         }
         return new StepMetrics(n.path("step").asLong(), n.path("loss").asDouble(Double.NaN),

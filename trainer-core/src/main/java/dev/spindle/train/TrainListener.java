@@ -22,4 +22,10 @@ public interface TrainListener {
 
     /** After a checkpoint was committed. */
     default void onCheckpoint(CheckpointInfo checkpoint) {}
+
+    /**
+     * Once per run, after the first step's {@link #onStep}: what this rank holds for training (parameters,
+     * gradients, optimizer state, peak activations). A cluster worker forwards it to the coordinator.
+     */
+    default void onMemory(MemoryReport memory) {}
 }

@@ -21,6 +21,8 @@ import dev.spindle.optim.LrSchedule;
 import dev.spindle.optim.Optimizer;
 import dev.spindle.parallel.DataParallel;
 import dev.spindle.parallel.ModelParallel;
+import dev.spindle.parallel.mesh.MeshCoordinate;
+import dev.spindle.parallel.pipeline.PipelineStats;
 import dev.spindle.parallel.pipeline.PipelineRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,6 +73,9 @@ public final class Trainer {
     private final java.nio.FloatBuffer stopFlag = java.nio.ByteBuffer.allocateDirect(Float.BYTES)
             .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
     private final List<TrainListener> listeners;
+    /** Whether the step running now measures the arrays its forward passes leave (plain path), and what it saw. */
+    private boolean measureActivations;
+    private long measuredActivationBytes;
 
     /**
      * A trainer that saves and commits its checkpoints into one store (a single process).
@@ -244,6 +249,7 @@ public final class Trainer {
                 stopped = true;
                 break;
             }
+            measureActivations = step == startStep;
             StepMetrics metrics = trainStep(root, step, startNanos);
             step++;
             loss = metrics.loss();
@@ -253,6 +259,10 @@ public final class Trainer {
             }
             StepMetrics done = metrics;
             listeners.forEach(l -> l.onStep(done));
+            if (step == startStep + 1) {
+                MemoryReport memory = memoryReport(step);
+                listeners.forEach(l -> l.onMemory(memory));
+            }
             // Ranks stop together or not at all: a rank that stopped alone would leave the others waiting in
             // the next step's all-reduce. They agree after every step whether any of them was asked to stop.
             boolean stopNow = collectives.worldSize() > 1 && agreeToStop(stopWanted);
@@ -300,6 +310,10 @@ public final class Trainer {
                     tokens += batch.tokens();
                     NDArray logits = model.forward(batch.inputs(), true);
                     NDArray loss = model.loss(logits, batch.labels());
+                    if (measureActivations && micro == settings.gradientAccumulation() - 1) {
+                        // every micro-batch's arrays stay in the step's manager until the step ends
+                        measuredActivationBytes = MemoryReport.liveBytes(stepManager);
+                    }
                     // A rank's slice of a global batch weighs b_r * N / B (see DataShard); the
                     // reported loss below stays the unscaled mean of this rank's rows.
                     collector.backward(scaled(loss, batch.lossScale()));
@@ -339,6 +353,32 @@ public final class Trainer {
             return new StepMetrics(step + 1, loss, lr, norm, done.samples() / seconds, done.tokens() / seconds,
                     (t1 - t0) / 1e6, done.dataWaitNanos() / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
         }
+    }
+
+    /**
+     * This rank's memory after {@code step}. The peak activations of a mesh rank are its pipeline runner's
+     * ({@link PipelineStats#peakActivationBytes()}: the micro-batches in flight at once); on the plain path
+     * they are the bytes of the arrays the step's sub-manager held after the last micro-batch's forward pass
+     * (inputs, labels, the output of every operation of the forward passes and the losses of all the step's
+     * micro-batches, which stay until the step ends), measured on the run's first step.
+     */
+    private MemoryReport memoryReport(long step) {
+        long activations;
+        int microBatches;
+        MeshCoordinate coordinate;
+        if (mesh != null) {
+            PipelineStats stats = mesh.runner().stats();
+            activations = stats.peakActivationBytes();
+            microBatches = stats.peakMicroBatches();
+            coordinate = mesh.groups().coordinate();
+        } else {
+            activations = measuredActivationBytes;
+            microBatches = settings.gradientAccumulation();
+            coordinate = new MeshCoordinate(collectives.rank(), 0, 0);
+        }
+        return new MemoryReport(collectives.rank(), coordinate, step, MemoryReport.parameterBytes(parameters),
+                MemoryReport.gradientBytes(parameters), MemoryReport.stateBytes(optimizer.state()), activations,
+                microBatches);
     }
 
     /** The loss to differentiate: averaged over micro-batches, weighted by the batch's loss scale. */

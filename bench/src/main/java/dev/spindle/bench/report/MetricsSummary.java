@@ -61,6 +61,9 @@ public final class MetricsSummary {
             } catch (IOException e) {
                 throw new IllegalArgumentException(where + ": not a JSON object: " + abbreviate(line), e);
             }
+            if (entry.has("record")) {
+                continue; // not a step's line (e.g. the run's memory record)
+            }
             long step = number(entry, "step", where).longValue();
             double stepMillis = number(entry, "stepMillis", where).doubleValue();
             if (step <= previousStep) {

@@ -34,6 +34,13 @@ class MetricsSummaryTest {
     }
 
     @Test
+    void theRunsMemoryRecordIsNotAStep() throws IOException {
+        Path file = metrics(entry(1, 50), "{\"record\":\"memory\",\"step\":1,\"parameterBytes\":1036}", entry(2, 4.0),
+                entry(3, 2.0));
+        assertEquals(List.of(4.0, 2.0), MetricsSummary.read(file, 1).millis());
+    }
+
+    @Test
     void missingStepMillisNamesFileLineAndField() throws IOException {
         Path file = metrics(entry(0, 1), "{\"step\":1,\"loss\":2.0}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MetricsSummary.read(file, 0));

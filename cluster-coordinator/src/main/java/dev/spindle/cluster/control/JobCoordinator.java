@@ -120,6 +120,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
     private final Map<Long, Map<Integer, JsonNode>> shards = new HashMap<>();
     private final Map<Integer, Long> finished = new HashMap<>();
     private StepProgress steps;
+    /** The ranks of the current generation whose memory was logged. */
+    private final Set<Integer> memoryLogged = new HashSet<>();
     private CompletableFuture<?> commits = CompletableFuture.completedFuture(null);
     /** Commits submitted whose CommitDone has not been handled yet. */
     private int commitsInFlight;
@@ -170,6 +172,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
                 .onMessage(ProcessExited.class, this::onProcessExited)
                 .onMessage(RendezvousDeadline.class, this::onDeadline)
                 .onMessage(Protocol.Report.class, this::onReport)
+                .onMessage(Protocol.Memory.class, this::onMemory)
                 .onMessage(Protocol.Shard.class, this::onShard)
                 .onMessage(CommitDone.class, this::onCommitDone)
                 .onMessage(Protocol.Failure.class, this::onFailure)
@@ -394,6 +397,7 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         ranks = RankOrder.arrange(List.copyOf(registered.values()), Worker::host, size, settings.modelParallelSize());
         running = true;
         growPending = settings.largestWorld(registered.size()) > size;
+        memoryLogged.clear();
         steps = new StepProgress(generation, ranks.stream().map(Worker::id).toList(), settings.straggler(), log);
         long restoreStep = latest.map(CheckpointInfo::step).orElse(-1L);
         String restoreFrom = latest.map(settings.checkpoints()::describe).orElse(null);
@@ -423,6 +427,20 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         }
         maxStepSeen = Math.max(maxStepSeen, p.step());
         steps.report(p);
+        return this;
+    }
+
+    /** One {@code rank-memory} event per rank and generation. */
+    private Behavior<Command> onMemory(Protocol.Memory msg) {
+        RankMemory m = msg.memory();
+        if (!current(m.generation()) || m.rank() >= ranks.size() || !memoryLogged.add(m.rank())) {
+            return this;
+        }
+        log.event("rank-memory", "generation", m.generation(), "rank", m.rank(), "workerId", ranks.get(m.rank()).id(),
+                "data", m.data(), "tensor", m.tensor(), "pipeline", m.pipeline(), "step", m.step(),
+                "parameterBytes", m.parameterBytes(), "gradientBytes", m.gradientBytes(),
+                "optimizerBytes", m.optimizerBytes(), "peakActivationBytes", m.peakActivationBytes(),
+                "peakMicroBatches", m.peakMicroBatches(), "totalBytes", m.totalBytes());
         return this;
     }
 

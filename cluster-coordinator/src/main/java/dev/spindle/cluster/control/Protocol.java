@@ -33,6 +33,9 @@ final class Protocol {
 
     record Report(Progress progress) implements ToCoordinator {}
 
+    /** Once per generation and rank, after its first step. */
+    record Memory(RankMemory memory) implements ToCoordinator {}
+
     record Shard(long generation, int rank, long step, JsonNode receipt) implements ToCoordinator {}
 
     record Failure(long generation, int rank, String message) implements ToCoordinator {}

@@ -111,6 +111,11 @@ public final class WorkerNode implements AutoCloseable {
         tell(new Protocol.Report(p));
     }
 
+    /** Reports what this rank holds in memory for training (once per generation, after its first step). */
+    public void reportMemory(RankMemory memory) {
+        tell(new Protocol.Memory(memory));
+    }
+
     /**
      * Reports this rank's shard of the checkpoint of {@code step}; {@code receipt} is any Jackson-serializable
      * object (the checkpoint store's shard receipt) and reaches the coordinator's {@link CheckpointCommitter} as JSON.

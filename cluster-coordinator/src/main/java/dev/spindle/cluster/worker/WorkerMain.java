@@ -6,6 +6,7 @@ import dev.spindle.checkpoint.ShardReceipt;
 import dev.spindle.cluster.control.Assignment;
 import dev.spindle.cluster.control.JobEndedException;
 import dev.spindle.cluster.control.Progress;
+import dev.spindle.cluster.control.RankMemory;
 import dev.spindle.cluster.control.WorkerNode;
 import dev.spindle.cluster.control.WorkerSettings;
 import dev.spindle.cluster.dataplane.CollectiveException;
@@ -13,6 +14,7 @@ import dev.spindle.cluster.dataplane.DataPlaneListener;
 import dev.spindle.cluster.dataplane.PeerAddress;
 import dev.spindle.cluster.dataplane.TcpCollectives;
 import dev.spindle.cluster.security.JobSecret;
+import dev.spindle.train.MemoryReport;
 import dev.spindle.train.StepMetrics;
 import dev.spindle.train.TrainListener;
 import java.time.Duration;
@@ -194,7 +196,10 @@ public final class WorkerMain {
         };
     }
 
-    /** Sends every step's numbers to the coordinator and keeps count of the steps done. */
+    /**
+     * Sends every step's numbers (and, after the generation's first step, the rank's memory) to the coordinator
+     * and keeps count of the steps done.
+     */
     private static TrainListener progress(WorkerNode node, Assignment assignment, AtomicLong done) {
         return new TrainListener() {
             @Override
@@ -204,6 +209,11 @@ public final class WorkerMain {
                 long tokens = Math.round(m.tokensPerSec() * m.stepMillis() / 1000.0);
                 node.reportProgress(new Progress(assignment.generation(), assignment.rank(), m.step(), m.loss(),
                         samples, m.stepMillis(), m.learningRate(), tokens, m.evalLoss()));
+            }
+
+            @Override
+            public void onMemory(MemoryReport memory) {
+                node.reportMemory(RankMemory.of(assignment.generation(), memory));
             }
         };
     }

@@ -198,6 +198,48 @@ class JobCoordinatorTest {
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), ranks, "one host: the registration order");
     }
 
+    @Test
+    void writesOneRankMemoryEventPerRankAndGeneration() throws IOException {
+        coordinator(2, 2, 2, 2);
+        TestProbe<Protocol.ToWorker> a = agent("a");
+        TestProbe<Protocol.ToWorker> b = agent("b");
+        assertEquals(0, assigned(a).rank());
+        assertEquals(1, assigned(b).rank());
+        // Rank 1 is pipeline stage 1 of a tensor 1 × pipeline 2 mesh.
+        RankMemory stage1 = new RankMemory(1, 1, 0, 0, 1, 1, 4096, 4096, 8200, 65536, 2);
+        coordinator.tell(new Protocol.Memory(new RankMemory(1, 0, 0, 0, 0, 1, 1000, 800, 1608, 32768, 4)));
+        coordinator.tell(new Protocol.Memory(stage1));
+        coordinator.tell(new Protocol.Memory(stage1));                                        // a repeat
+        coordinator.tell(new Protocol.Memory(new RankMemory(7, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1))); // another generation
+        coordinator.tell(new Protocol.Memory(new RankMemory(1, 5, 0, 0, 0, 1, 1, 1, 1, 1, 1))); // no such rank
+        // A report of the current generation after the memory messages: once its event is in, theirs are too.
+        coordinator.tell(new Protocol.Failure(1, 0, "done here"));
+        a.expectMessageClass(Protocol.GenerationEnded.class);
+        log.written().join();
+
+        List<JsonNode> memory = events("rank-memory");
+        assertEquals(2, memory.size(), memory.toString());
+        JsonNode second = memory.get(1);
+        assertEquals(1, second.get("generation").asLong());
+        assertEquals(1, second.get("rank").asInt());
+        assertEquals("b", second.get("workerId").asText());
+        assertEquals(List.of(0, 0, 1), List.of(second.get("data").asInt(), second.get("tensor").asInt(),
+                second.get("pipeline").asInt()));
+        assertEquals(4096, second.get("parameterBytes").asLong());
+        assertEquals(4096, second.get("gradientBytes").asLong());
+        assertEquals(8200, second.get("optimizerBytes").asLong());
+        assertEquals(65536, second.get("peakActivationBytes").asLong());
+        assertEquals(2, second.get("peakMicroBatches").asInt());
+        assertEquals(4096 + 4096 + 8200 + 65536, second.get("totalBytes").asLong());
+        assertEquals(4, memory.get(0).get("peakMicroBatches").asInt());
+    }
+
+    @Test
+    void rankMemoryCrossesTheWireAsJson() throws IOException {
+        RankMemory m = new RankMemory(3, 2, 1, 0, 1, 5, 10, 9, 20, 300, 2);
+        assertEquals(m, JSON.readValue(JSON.writeValueAsString(new Protocol.Memory(m)), Protocol.Memory.class).memory());
+    }
+
     private List<JsonNode> events(String name) throws IOException {
         List<JsonNode> found = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve("run").resolve(RunLog.EVENTS))) {

@@ -1,6 +1,7 @@
 package dev.spindle.launcher.cli;
 
 import dev.spindle.checkpoint.CheckpointInfo;
+import dev.spindle.train.MemoryReport;
 import dev.spindle.train.StepMetrics;
 import dev.spindle.train.TrainListener;
 import java.io.PrintWriter;
@@ -32,6 +33,12 @@ abstract class Progress implements TrainListener {
     @Override
     public void onCheckpoint(CheckpointInfo checkpoint) {
         line("checkpoint step " + checkpoint.step() + " committed");
+    }
+
+    /** One line per report: once for a single process, once per rank and generation for a cluster. */
+    @Override
+    public void onMemory(MemoryReport memory) {
+        line("memory " + memory.summary());
     }
 
     /** Ends the display (a terminal bar moves to a fresh line). */

@@ -140,6 +140,26 @@ class ModelParallelIT {
         assertEquals(4, regrouped.path("worldSize").asInt(), "a replacement restores the whole mesh: " + regrouped);
         assertTrue(run.events().stream().anyMatch(e -> e.path("event").asText().equals("job-finished")),
                 "the events end with job-finished");
+        // Every rank of every generation reports its memory once, at its place in the T=2 × P=2 mesh.
+        List<JsonNode> memory = run.events().stream().filter(e -> e.path("event").asText().equals("rank-memory"))
+                .toList();
+        memory.forEach(e -> System.out.println("ModelParallelIT rank-memory: " + e));
+        // The first generation and the one that finished (one in between may have ended before its first step).
+        long finished = run.events().stream().filter(e -> e.path("event").asText().equals("generation-started"))
+                .mapToLong(e -> e.path("generation").asLong()).max().orElseThrow();
+        for (long g : new long[] {1, finished}) {
+            List<JsonNode> ofGeneration = memory.stream().filter(e -> e.path("generation").asLong() == g).toList();
+            assertEquals(List.of(0, 1, 2, 3), ofGeneration.stream().map(e -> e.path("rank").asInt()).sorted().toList(),
+                    "generation " + g + ": " + ofGeneration);
+            for (JsonNode e : ofGeneration) {
+                int rank = e.path("rank").asInt();
+                assertEquals(List.of(0, rank % 2, rank / 2), List.of(e.path("data").asInt(), e.path("tensor").asInt(),
+                        e.path("pipeline").asInt()), "coordinate of " + e);
+                assertTrue(e.path("parameterBytes").asLong() > 0 && e.path("optimizerBytes").asLong() > 0
+                        && e.path("peakActivationBytes").asLong() > 0, e.toString());
+            }
+        }
+        assertTrue(run.output().contains("memory rank 3 (data 0, tensor 1, pipeline 1): parameters "), run.output());
         try (NDManager manager = NDManager.newBaseManager()) {
             LoadedCheckpoint gathered = store.loadGathered(last, manager);
             assertEquals(new ai.djl.ndarray.types.Shape(258, 32),

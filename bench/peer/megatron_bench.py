@@ -13,7 +13,7 @@ decorator. A step: forward, backward, loss.item(), after a barrier; gradients ar
 Rank 0 prints one JSON line:
 
     {"mode":"tensor","impl":"gloo","tensor":T,"batch":B,"steps":N,"stepMs":..,"commMs":..,"floats":..,
-     "calls":..,"firstLoss":..}
+     "calls":..,"isolatedAllReduceMs":..,"firstLoss":..}
 
 Usage: MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 RANK=0 WORLD_SIZE=2 \\
        /usr/bin/python3 bench/peer/megatron_bench.py [--batch 8 --steps 5 --warmup 2]
@@ -181,9 +181,10 @@ def main(argv):
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pings", type=int, default=30, help="isolated all-reduces timed after the steps")
     args = parser.parse_args(argv)
-    if args.batch < 1 or args.steps < 1 or args.warmup < 0:
-        parser.error("--batch and --steps must be >= 1, --warmup >= 0")
+    if args.batch < 1 or args.steps < 1 or args.pings < 1 or args.warmup < 0:
+        parser.error("--batch, --steps and --pings must be >= 1, --warmup >= 0")
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -220,13 +221,25 @@ def main(argv):
         if step >= args.warmup:
             seconds.append(elapsed)
             comm_seconds.append(COMM.seconds)
+    isolated = 0.0
     if size > 1:
+        # one activation-sized all-reduce with the ranks arriving together, as MeshBench measures it
+        data = torch.zeros(args.batch * CONTEXT * HIDDEN)
+        times = []
+        for i in range(3 + args.pings):
+            dist.barrier()
+            start = time.perf_counter()
+            dist.all_reduce(data)
+            if i >= 3:
+                times.append(time.perf_counter() - start)
+        isolated = statistics.median(times)
         dist.destroy_process_group()
     if rank == 0:
         print(json.dumps({"mode": "tensor", "impl": "gloo", "tensor": size, "batch": args.batch, "steps": args.steps,
                           "stepMs": round(statistics.median(seconds) * 1e3, 2),
                           "commMs": round(statistics.median(comm_seconds) * 1e3, 2),
-                          "floats": counts[0], "calls": counts[1], "firstLoss": round(first_loss, 6)},
+                          "floats": counts[0], "calls": counts[1],
+                          "isolatedAllReduceMs": round(isolated * 1e3, 3), "firstLoss": round(first_loss, 6)},
                          separators=(",", ":")))
     return 0
 

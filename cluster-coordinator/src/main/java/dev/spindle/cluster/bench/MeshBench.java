@@ -13,6 +13,7 @@ import dev.spindle.cluster.dataplane.Rendezvous;
 import dev.spindle.cluster.dataplane.TcpCollectives;
 import dev.spindle.cluster.security.JobSecret;
 import dev.spindle.collective.Collectives;
+import dev.spindle.collective.ReduceOp;
 import dev.spindle.model.gpt.Gpt;
 import dev.spindle.model.gpt.GptConfig;
 import dev.spindle.model.gpt.GptShard;
@@ -211,17 +212,19 @@ public final class MeshBench {
                 }
             }
         }
+        int batch = options.batch();
+        double isolated = isolatedAllReduce(world, batch * config.contextLength() * config.hiddenSize(),
+                options.pings());
         if (world.rank() != 0) {
             return List.of();
         }
-        int batch = options.batch();
         long analytic = TensorVolume.floatsPerStep(config, batch, config.contextLength(), tensor);
         return List.of(String.format(Locale.ROOT, "{\"mode\":\"tensor\",\"impl\":\"spindle\",\"tensor\":%d,\"batch\":%d,"
                 + "\"steps\":%d,\"stepMs\":%.2f,\"commMs\":%.2f,\"floats\":%d,\"calls\":%d,\"analyticFloats\":%d,"
-                + "\"analyticCalls\":%d,\"ringBytesPerRank\":%d,\"firstLoss\":%.6f}",
+                + "\"analyticCalls\":%d,\"ringBytesPerRank\":%d,\"isolatedAllReduceMs\":%.3f,\"firstLoss\":%.6f}",
                 tensor, batch, options.steps(), median(seconds) * 1e3, median(commSeconds) * 1e3, floats, calls,
                 analytic, TensorVolume.callsPerStep(config, tensor), TensorVolume.ringBytesPerRank(floats, tensor),
-                firstLoss));
+                isolated * 1e3, firstLoss));
     }
 
     /**
@@ -250,6 +253,29 @@ public final class MeshBench {
         }
         world.broadcast(result, 0);
         return result.getDouble(0);
+    }
+
+    /**
+     * The median time of one all-reduce of {@code floats} floats (an activation) over {@code pings} runs
+     * after 3 untimed ones, each after a barrier, with nothing else running: what the step's all-reduces
+     * would cost if the ranks arrived together. 0 for one rank.
+     */
+    private static double isolatedAllReduce(Collectives world, int floats, int pings) {
+        if (world.worldSize() == 1) {
+            return 0;
+        }
+        FloatBuffer data = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        double[] seconds = new double[pings];
+        for (int i = -3; i < pings; i++) {
+            world.barrier();
+            long start = System.nanoTime();
+            world.allReduce(data, ReduceOp.SUM);
+            if (i >= 0) {
+                seconds[i] = (System.nanoTime() - start) / 1e9;
+            }
+        }
+        return median(seconds);
     }
 
     /** Every rank's {@code values}, in rank order, on every rank. */

@@ -18,12 +18,14 @@ def main(path):
     if runs:
         print("## Pipeline bubble (idle fraction per stage, median of the timed steps)")
         print()
-        print("Step, compute and wait are medians over the timed steps; the last two columns divide those medians.")
+        print("Step, compute and wait are medians over the timed steps; the blocked and neither columns divide those")
+        print("medians. The compute thread's CPU time covers the whole step (compute, copies, bookkeeping); where it is")
+        print("well below compute ms the stage was waiting for a core while it had work.")
         print()
         print("| P | M | schedule | step ms (stage 0) | ideal | one-way ms | ideal + comm | measured idle, stage 0..P-1 "
               "| compute ms, stage 0..P-1 | idle expected from those compute times | limit 1.1 x (ideal + comm) | verdict "
-              "| blocked on neighbours (wait / step) | neither (1 - (compute + wait) / step) |")
-        print("|--:|--:|---|--:|--:|--:|--:|---|---|---|--:|---|---|---|")
+              "| blocked on neighbours (wait / step) | neither (1 - (compute + wait) / step) | compute thread's CPU ms, stage 0..P-1 |")
+        print("|--:|--:|---|--:|--:|--:|--:|---|---|---|--:|---|---|---|---|")
         for (p, m, s), stages in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] != "gpipe")):
             stages.sort(key=lambda r: r["stage"])
             limit = max(1.1 * r["idealPlusComm"] for r in stages)
@@ -36,10 +38,11 @@ def main(path):
             expected = ", ".join("%.3f" % (1 - c / model_step) for c in compute)
             blocked = ", ".join("%.3f" % (r["waitMs"] / r["stepMs"]) for r in stages)
             neither = ", ".join("%.3f" % (1 - (r["computeMs"] + r["waitMs"]) / r["stepMs"]) for r in stages)
-            print("| %d | %d | %s | %.1f | %.3f | %.3f | %.3f | %s | %s | %s | %.3f | %s | %s | %s |" % (
+            cpu = ", ".join("%.1f" % r["cpuMs"] if "cpuMs" in r else "?" for r in stages)
+            print("| %d | %d | %s | %.1f | %.3f | %.3f | %.3f | %s | %s | %s | %.3f | %s | %s | %s | %s |" % (
                 p, m, s, stages[0]["stepMs"], stages[0]["ideal"], stages[0]["oneWayMs"],
                 max(r["idealPlusComm"] for r in stages), ", ".join("%.3f" % r["idle"] for r in stages),
-                ", ".join("%.1f" % r["computeMs"] for r in stages), expected, limit, verdict, blocked, neither))
+                ", ".join("%.1f" % r["computeMs"] for r in stages), expected, limit, verdict, blocked, neither, cpu))
         print()
         print("## Peak activation memory per stage: 1F1B against GPipe at the same M")
         print()

@@ -24,6 +24,8 @@ import dev.spindle.parallel.pipeline.Schedule;
 import dev.spindle.train.Batch;
 import dev.spindle.train.BatchSource;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -121,6 +123,8 @@ public final class MeshBench {
         }
         int[] everyone = IntStream.range(0, stages).toArray();
         List<PipelineStats> stats = new ArrayList<>();
+        List<Double> cpuSeconds = new ArrayList<>();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         try (shard;
                 Collectives next = world.subGroup(everyone);
                 Collectives previous = world.subGroup(everyone);
@@ -129,12 +133,15 @@ public final class MeshBench {
                 RandomTokens tokens = new RandomTokens(config, options.batch(), options.seed())) {
             for (int i = 0; i < options.warmup() + options.steps(); i++) {
                 world.barrier();
+                long cpu0 = threads.getCurrentThreadCpuTime();
                 try (NDManager step = manager.newSubManager()) {
                     runner.trainStep(step, tokens);
                 }
+                long cpu = threads.getCurrentThreadCpuTime() - cpu0;
                 zeroGradients(shard);
                 if (i >= options.warmup()) {
                     stats.add(runner.stats());
+                    cpuSeconds.add(cpu / 1e9);
                 }
             }
         }
@@ -146,6 +153,7 @@ public final class MeshBench {
             (float) median(stats.stream().mapToDouble(s -> s.waitNanos() / 1e9).toArray()),
             stats.stream().mapToInt(PipelineStats::peakMicroBatches).max().orElse(0),
             (float) (stats.stream().mapToLong(PipelineStats::peakActivationBytes).max().orElse(0) / 1024.0),
+            (float) median(cpuSeconds.stream().mapToDouble(Double::doubleValue).toArray()),
         };
         float[] all = gather(world, mine);
         if (stage != 0) {
@@ -161,11 +169,11 @@ public final class MeshBench {
                     + "\"microBatches\":%d,\"batch\":%d,\"steps\":%d,\"stepMs\":%.2f,\"computeMs\":%.2f,"
                     + "\"waitMs\":%.2f,\"idle\":%.4f,\"ideal\":%.4f,\"oneWayMs\":%.3f,\"comm\":%.4f,"
                     + "\"idealPlusComm\":%.4f,\"met\":%s,\"peakMicroBatches\":%d,\"peakActivationKiB\":%.0f,"
-                    + "\"activationKiB\":%.0f}",
+                    + "\"activationKiB\":%.0f,\"cpuMs\":%.2f}",
                     options.schedule() == Schedule.GPIPE ? "gpipe" : "1f1b", stages, p, options.microBatches(),
                     options.batch(), options.steps(), stepSeconds * 1e3, all[p * n + 2] * 1e3, all[p * n + 3] * 1e3,
                     idle, target.ideal(), oneWay * 1e3, target.communication(), target.idealPlusCommunication(),
-                    target.met(idle), (int) all[p * n + 4], all[p * n + 5], activationBytes / 1024.0));
+                    target.met(idle), (int) all[p * n + 4], all[p * n + 5], activationBytes / 1024.0, all[p * n + 6] * 1e3));
         }
         return lines;
     }

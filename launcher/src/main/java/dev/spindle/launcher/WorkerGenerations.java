@@ -121,7 +121,7 @@ final class WorkerGenerations implements WorkerTraining {
                         start = trainer.restore(loaded);
                         restoreManager.close();
                     }
-                    TrainResult result = trainer.run(start, job.spec().training().steps(), generation.stopRequested());
+                    TrainResult result = trainer.run(start, lastStep(assignment), generation.stopRequested());
                     return result.finalStep();
                 }
             }
@@ -175,7 +175,7 @@ final class WorkerGenerations implements WorkerTraining {
                         start = trainer.restore(loaded);
                         restoreManager.close();
                     }
-                    return trainer.run(start, job.spec().training().steps(), generation.stopRequested()).finalStep();
+                    return trainer.run(start, lastStep(assignment), generation.stopRequested()).finalStep();
                 }
             }
         }
@@ -218,6 +218,11 @@ final class WorkerGenerations implements WorkerTraining {
                 }
             }
         };
+    }
+
+    /** Where this generation ends: the spec's last step, or the earlier one the coordinator's job ends at. */
+    private long lastStep(Assignment assignment) {
+        return Math.min(job.spec().training().steps(), assignment.lastStep());
     }
 
     private static Schedule schedule(PipelineSchedule schedule) {

@@ -17,9 +17,17 @@ import java.util.List;
  * @param peers data-plane {@code host:port} of every rank, by rank
  * @param restoreStep the step of the newest committed checkpoint, or -1 to start from scratch
  * @param restoreCheckpoint that checkpoint's directory as the store describes it, or null
+ * @param lastStep the step the job ends at: the spec's last step, or an earlier one the launcher was asked
+ *     to stop at ({@code spindle train --stop-at}); workers train no further
  */
 public record Assignment(long generation, int rank, int worldSize, List<String> peers, long restoreStep,
-        String restoreCheckpoint) implements ControlMessage {
+        String restoreCheckpoint, long lastStep) implements ControlMessage {
+
+    /** An assignment of a job that runs to its spec's last step. */
+    public Assignment(long generation, int rank, int worldSize, List<String> peers, long restoreStep,
+                      String restoreCheckpoint) {
+        this(generation, rank, worldSize, peers, restoreStep, restoreCheckpoint, Long.MAX_VALUE);
+    }
 
     public Assignment {
         if (generation < 1) {
@@ -34,6 +42,9 @@ public record Assignment(long generation, int rank, int worldSize, List<String> 
                     + "), got " + (peers == null ? "null" : peers.size()));
         }
         peers = List.copyOf(peers);
+        if (lastStep < 1) {
+            throw new IllegalArgumentException("Assignment.lastStep must be >= 1, got " + lastStep);
+        }
         if (restoreStep < -1) {
             throw new IllegalArgumentException("Assignment.restoreStep must be >= -1, got " + restoreStep);
         }

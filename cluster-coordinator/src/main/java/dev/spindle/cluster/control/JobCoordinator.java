@@ -406,7 +406,8 @@ final class JobCoordinator extends AbstractBehavior<JobCoordinator.Command> {
         List<String> peers = ranks.stream().map(Worker::dataPlane).toList();
         for (int rank = 0; rank < size; rank++) {
             Worker w = ranks.get(rank);
-            w.agent().tell(new Protocol.Assign(new Assignment(generation, rank, size, peers, restoreStep, restoreFrom)));
+            w.agent().tell(new Protocol.Assign(new Assignment(generation, rank, size, peers, restoreStep, restoreFrom,
+                    settings.totalSteps())));
             log.event("assignment", "generation", generation, "rank", rank, "workerId", w.id());
             if (stopping) {
                 w.agent().tell(new Protocol.StopAt(generation, finalStep));

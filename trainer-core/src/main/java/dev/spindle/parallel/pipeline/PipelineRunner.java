@@ -103,6 +103,8 @@ public final class PipelineRunner implements AutoCloseable {
         double lossSum = 0;
         int peakHeld = 0;
         long peakBytes = 0;
+        int held = 0;
+        long heldBytes = 0;
         MicroBatch[] inFlight = new MicroBatch[microBatches];
         List<Future<?>> sends = new ArrayList<>();
         boolean gradMode = JniUtils.isGradMode();
@@ -137,17 +139,12 @@ public final class PipelineRunner implements AutoCloseable {
                         sends.add(send(toNext, nextView, output, index + 1));
                     }
                     compute += System.nanoTime() - c0;
-                    inFlight[i] = new MicroBatch(manager, tape, output);
-                    int held = 0;
-                    long bytes = 0;
-                    for (MicroBatch m : inFlight) {
-                        if (m != null) {
-                            held++;
-                            bytes += m.bytes();
-                        }
-                    }
+                    // measured once per micro-batch, after its forward: what it holds until its backward
+                    inFlight[i] = new MicroBatch(manager, tape, output, bytesHeld(manager));
+                    held++;
+                    heldBytes += inFlight[i].bytes();
                     peakHeld = Math.max(peakHeld, held);
-                    peakBytes = Math.max(peakBytes, bytes);
+                    peakBytes = Math.max(peakBytes, heldBytes);
                 } else {
                     MicroBatch m = inFlight[i];
                     NDArray gradient = null;
@@ -164,6 +161,8 @@ public final class PipelineRunner implements AutoCloseable {
                     compute += System.nanoTime() - c0;
                     m.manager().close();
                     inFlight[i] = null;
+                    held--;
+                    heldBytes -= m.bytes();
                 }
             }
             long s0 = System.nanoTime();
@@ -298,18 +297,17 @@ public final class PipelineRunner implements AutoCloseable {
         });
     }
 
-    /** A micro-batch between its forward and its backward: its arrays, its tape and its output. */
-    private record MicroBatch(NDManager manager, Tape tape, NDArray output) {
-
-        /** The bytes of the arrays the micro-batch's forward made and holds until its backward. */
-        long bytes() {
-            long total = 0;
-            for (NDArray array : ((BaseNDManager) manager).getManagedArrays()) {
-                if (!array.isReleased()) {
-                    total += array.size() * array.getDataType().getNumOfBytes();
-                }
+    /** The bytes of the arrays alive in {@code manager} (arrays that view another's memory at their own size). */
+    private static long bytesHeld(NDManager manager) {
+        long total = 0;
+        for (NDArray array : ((BaseNDManager) manager).getManagedArrays()) {
+            if (!array.isReleased()) {
+                total += array.size() * array.getDataType().getNumOfBytes();
             }
-            return total;
         }
+        return total;
     }
+
+    /** A micro-batch between its forward and its backward: its arrays, its tape, its output and their bytes. */
+    private record MicroBatch(NDManager manager, Tape tape, NDArray output, long bytes) {}
 }

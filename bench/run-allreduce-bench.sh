@@ -48,22 +48,13 @@ if ! "$python" -c 'import torch.distributed as d; assert d.is_gloo_available()' 
   exit 1
 fi
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-out=${out:-runs/allreduce-bench/results-$stamp.md}
-mkdir -p "$(dirname "$out")"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/spindle-allreduce-bench.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-# A job secret as JobSecret.write makes it: 32 random bytes in hex, readable by the owner only.
-secret_file=$scratch/job.secret
-(umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$secret_file"; echo >> "$secret_file")
+# shellcheck source=bench/bench-ranks.sh
+source bench/bench-ranks.sh
+bench_scratch allreduce-bench
 
 threads=1
 # shellcheck source=bench/bench-java.sh
 source bench/bench-java.sh
-
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # Starts R ranks with "$@" as the command of each (RANK and the rank arguments added by the caller's
 # function), waits for all, prints rank 0's JSON line; fails with the ranks' stderr if any rank failed.

@@ -69,21 +69,13 @@ if [[ $peer == 1 ]]; then
   fi
 fi
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-out=${out:-runs/mesh-bench/results-$stamp.md}
-mkdir -p "$(dirname "$out")"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/spindle-mesh-bench.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-secret_file=$scratch/job.secret
-(umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$secret_file"; echo >> "$secret_file")
+# shellcheck source=bench/bench-ranks.sh
+source bench/bench-ranks.sh
+bench_scratch mesh-bench
 
 threads=1
 # shellcheck source=bench/bench-java.sh
 source bench/bench-java.sh
-
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # run_ranks IMPL R ARGS...: starts R ranks (MeshBench with ARGS, or the gloo peer), waits for all,
 # appends rank 0's JSON lines to $scratch/results.jsonl; fails with the ranks' stderr if any failed.

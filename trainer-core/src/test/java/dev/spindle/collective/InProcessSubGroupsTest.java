@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -25,23 +23,15 @@ class InProcessSubGroupsTest {
 
     private static final int ROUNDS = 200;
 
-    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final RankThreads threads = new RankThreads();
 
     @AfterEach
     void stopThreads() {
-        pool.shutdownNow();
+        threads.close();
     }
 
     private <T> List<T> all(List<Callable<T>> work) throws Exception {
-        List<Future<T>> futures = new ArrayList<>();
-        for (Callable<T> task : work) {
-            futures.add(pool.submit(task));
-        }
-        List<T> results = new ArrayList<>();
-        for (Future<T> future : futures) {
-            results.add(future.get(60, TimeUnit.SECONDS));
-        }
-        return results;
+        return threads.all(work);
     }
 
     @Test
@@ -168,8 +158,8 @@ class InProcessSubGroupsTest {
             waiting.countDown();
             view.barrier(); // rank 1 never comes
         });
-        Future<?> peer = pool.submit(() -> world.get(1).recv(ByteBuffer.allocate(4), 0));
-        Future<?> atBarrier = pool.submit(() -> world.get(2).barrier()); // waits at the world's meeting
+        Future<?> peer = threads.submit(() -> world.get(1).recv(ByteBuffer.allocate(4), 0));
+        Future<?> atBarrier = threads.submit(() -> world.get(2).barrier()); // waits at the world's meeting
         stuck.start();
         waiting.await();
         Thread.sleep(100);

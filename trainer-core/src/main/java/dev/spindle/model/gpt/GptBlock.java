@@ -5,11 +5,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.spindle.checkpoint.TensorSplit;
 import dev.spindle.model.LinearHook;
 import dev.spindle.model.LinearModule;
 import dev.spindle.model.Parameters;
 import dev.spindle.model.Scalars;
+import dev.spindle.parallel.tensor.Tape;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One pre-layer-norm transformer block of GPT-2: causal self-attention then a GELU MLP, each on a
@@ -20,6 +23,12 @@ final class GptBlock {
 
     /** GPT-2's initialiser: normal(0, 0.02). */
     static final double INIT_STD = 0.02;
+
+    /** How a tensor-parallel shard cuts each parameter (see {@link GptShard}). */
+    static final TensorSplit COLUMNS = new TensorSplit(1, 1);
+    static final TensorSplit ROWS = new TensorSplit(0, 1);
+    static final TensorSplit FUSED_QKV_COLUMNS = new TensorSplit(1, 3);
+    static final TensorSplit FUSED_QKV_BIAS = new TensorSplit(0, 3);
 
     private static final String ATTN = "attn.c_attn";
     private static final String ATTN_PROJ = "attn.c_proj";
@@ -46,25 +55,43 @@ final class GptBlock {
     /** {@code null} on the plain path: one check per layer and nothing else. */
     private LinearHook hook;
 
+    /** Where a block's parameters come from: made and registered (a whole model) or cut from one (a shard). */
+    @FunctionalInterface
+    interface Source {
+        /**
+         * The parameter {@code name}, split among tensor ranks as {@code split}; {@code fresh} makes its whole
+         * initial value, called (in parameter order) only by sources that initialise.
+         */
+        NDArray take(String name, TensorSplit split, Supplier<NDArray> fresh);
+    }
+
     GptBlock(GptConfig config, int index, NDManager manager, Parameters parameters) {
+        this(config, index, manager, (name, split, fresh) -> parameters.register(name, fresh.get()));
+    }
+
+    /** A block whose parameters {@code source} gives, in GPT-2's order; {@code manager} makes fresh values. */
+    GptBlock(GptConfig config, int index, NDManager manager, Source source) {
         this.config = config;
         prefix = "transformer.h." + index + ".";
         long h = config.hiddenSize();
         // GPT-2 scales the residual projections so the residual stream's variance does not grow
         // with depth
         double residualStd = INIT_STD / Math.sqrt(2.0 * config.layers());
-        ln1Weight = parameters.register(prefix + "ln_1.weight", manager.ones(new Shape(h)));
-        ln1Bias = parameters.register(prefix + "ln_1.bias", manager.zeros(new Shape(h)));
-        attnWeight = parameters.register(prefix + "attn.c_attn.weight", normal(manager, INIT_STD, h, 3 * h));
-        attnBias = parameters.register(prefix + "attn.c_attn.bias", manager.zeros(new Shape(3 * h)));
-        attnProjWeight = parameters.register(prefix + "attn.c_proj.weight", normal(manager, residualStd, h, h));
-        attnProjBias = parameters.register(prefix + "attn.c_proj.bias", manager.zeros(new Shape(h)));
-        ln2Weight = parameters.register(prefix + "ln_2.weight", manager.ones(new Shape(h)));
-        ln2Bias = parameters.register(prefix + "ln_2.bias", manager.zeros(new Shape(h)));
-        fcWeight = parameters.register(prefix + "mlp.c_fc.weight", normal(manager, INIT_STD, h, 4 * h));
-        fcBias = parameters.register(prefix + "mlp.c_fc.bias", manager.zeros(new Shape(4 * h)));
-        mlpProjWeight = parameters.register(prefix + "mlp.c_proj.weight", normal(manager, residualStd, 4 * h, h));
-        mlpProjBias = parameters.register(prefix + "mlp.c_proj.bias", manager.zeros(new Shape(h)));
+        TensorSplit replicated = TensorSplit.REPLICATED;
+        ln1Weight = source.take(prefix + "ln_1.weight", replicated, () -> manager.ones(new Shape(h)));
+        ln1Bias = source.take(prefix + "ln_1.bias", replicated, () -> manager.zeros(new Shape(h)));
+        attnWeight = source.take(prefix + "attn.c_attn.weight", FUSED_QKV_COLUMNS,
+                () -> normal(manager, INIT_STD, h, 3 * h));
+        attnBias = source.take(prefix + "attn.c_attn.bias", FUSED_QKV_BIAS, () -> manager.zeros(new Shape(3 * h)));
+        attnProjWeight = source.take(prefix + "attn.c_proj.weight", ROWS, () -> normal(manager, residualStd, h, h));
+        attnProjBias = source.take(prefix + "attn.c_proj.bias", replicated, () -> manager.zeros(new Shape(h)));
+        ln2Weight = source.take(prefix + "ln_2.weight", replicated, () -> manager.ones(new Shape(h)));
+        ln2Bias = source.take(prefix + "ln_2.bias", replicated, () -> manager.zeros(new Shape(h)));
+        fcWeight = source.take(prefix + "mlp.c_fc.weight", COLUMNS, () -> normal(manager, INIT_STD, h, 4 * h));
+        fcBias = source.take(prefix + "mlp.c_fc.bias", ROWS, () -> manager.zeros(new Shape(4 * h)));
+        mlpProjWeight = source.take(prefix + "mlp.c_proj.weight", ROWS,
+                () -> normal(manager, residualStd, 4 * h, h));
+        mlpProjBias = source.take(prefix + "mlp.c_proj.bias", replicated, () -> manager.zeros(new Shape(h)));
     }
 
     /**
@@ -75,6 +102,31 @@ final class GptBlock {
         x = x.add(dropout(attention(layerNorm(x, ln1Weight, ln1Bias), mask, training), training));
         NDArray hidden = gelu(linear(FC, layerNorm(x, ln2Weight, ln2Bias), fcWeight, fcBias, training));
         return x.add(dropout(linear(MLP_PROJ, hidden, mlpProjWeight, mlpProjBias, training), training));
+    }
+
+    /**
+     * The forward pass of tensor rank t's slice of this block ({@code tensorSize} ranks in {@code tape}'s group):
+     * attention over its heads and the MLP over its hidden columns, the row-parallel partial sums reduced
+     * forward and the column-parallel inputs' gradients reduced backward through the tape. With one rank it
+     * is {@link #forward(NDArray, NDArray, boolean)} without linear hooks.
+     */
+    NDArray forward(Tape tape, NDArray x, NDArray mask, boolean training, int tensorSize) {
+        x = tape.boundary(x);
+        NDArray h = tape.reduceBackward(layerNorm(x, ln1Weight, ln1Bias));
+        NDArray merged = attend(config, conv1d(h, attnWeight, attnBias), config.heads() / tensorSize, mask, training);
+        x = x.add(dropout(rowParallel(tape, merged, attnProjWeight, attnProjBias, tensorSize), training));
+        x = tape.boundary(x);
+        h = tape.reduceBackward(layerNorm(x, ln2Weight, ln2Bias));
+        NDArray hidden = gelu(conv1d(h, fcWeight, fcBias));
+        return x.add(dropout(rowParallel(tape, hidden, mlpProjWeight, mlpProjBias, tensorSize), training));
+    }
+
+    /** {@code x @ W + b} where each rank holds rows of W: partial products summed over the group, then the bias. */
+    private static NDArray rowParallel(Tape tape, NDArray x, NDArray weight, NDArray bias, int tensorSize) {
+        if (tensorSize == 1) {
+            return conv1d(x, weight, bias);
+        }
+        return tape.reduceForward(x.matMul(weight)).add(bias);
     }
 
     private NDArray attention(NDArray x, NDArray mask, boolean training) {

@@ -48,10 +48,6 @@ import java.util.Set;
  */
 public final class GptShard implements PipelineStage, AutoCloseable {
 
-    private static final TensorSplit COLUMNS = new TensorSplit(1, 1);
-    private static final TensorSplit ROWS = new TensorSplit(0, 1);
-    private static final TensorSplit FUSED_QKV_COLUMNS = new TensorSplit(1, 3);
-    private static final TensorSplit FUSED_QKV_BIAS = new TensorSplit(0, 3);
     static final String TOKEN_EMBEDDING = "transformer.wte.weight";
 
     private final GptConfig config;
@@ -62,7 +58,7 @@ public final class GptShard implements PipelineStage, AutoCloseable {
     private final NDManager manager;
     private final Parameters parameters = new Parameters();
     private final Map<String, TensorSplit> splits = new LinkedHashMap<>();
-    private final List<Block> blocks = new ArrayList<>();
+    private final List<GptBlock> blocks = new ArrayList<>();
     private final Set<String> tied;
     private NDArray tokenEmbedding;
     private NDArray positionEmbedding;
@@ -79,21 +75,22 @@ public final class GptShard implements PipelineStage, AutoCloseable {
         this.manager = parent.newSubManager();
         Parameters source = full.parameters();
         if (first) {
-            tokenEmbedding = take(source, TOKEN_EMBEDDING, ROWS);
+            tokenEmbedding = take(source, TOKEN_EMBEDDING, GptBlock.ROWS);
             positionEmbedding = take(source, "transformer.wpe.weight", TensorSplit.REPLICATED);
         }
         for (int i = stages.first(stage); i < stages.first(stage) + stages.layers(stage); i++) {
-            blocks.add(new Block(source, "transformer.h." + i + "."));
+            // the shard's blocks are cut from the whole model's: nothing is initialised here
+            blocks.add(new GptBlock(config, i, manager, (name, split, fresh) -> take(source, name, split)));
         }
         if (last) {
             finalNormWeight = take(source, "transformer.ln_f.weight", TensorSplit.REPLICATED);
             finalNormBias = take(source, "transformer.ln_f.bias", TensorSplit.REPLICATED);
             if (!config.tiedHead()) {
-                head = take(source, "lm_head.weight", ROWS);
+                head = take(source, "lm_head.weight", GptBlock.ROWS);
             } else if (first) {
                 head = tokenEmbedding;
             } else {
-                head = take(source, TOKEN_EMBEDDING, ROWS);
+                head = take(source, TOKEN_EMBEDDING, GptBlock.ROWS);
             }
         }
         tied = config.tiedHead() && stages.stages() > 1 && (first || last) ? Set.of(TOKEN_EMBEDDING) : Set.of();
@@ -210,8 +207,8 @@ public final class GptShard implements PipelineStage, AutoCloseable {
             x = tape.input(input);
         }
         NDArray mask = Gpt.causalMask(step, time);
-        for (Block block : blocks) {
-            x = block.forward(tape, x, mask, training);
+        for (GptBlock block : blocks) {
+            x = block.forward(tape, x, mask, training, tensorSize);
         }
         if (!last) {
             return x;
@@ -283,56 +280,5 @@ public final class GptShard implements PipelineStage, AutoCloseable {
         slice.attach(manager);
         splits.put(name, split);
         return parameters.register(name, slice);
-    }
-
-    /** One transformer block's slices and its tensor-parallel forward. */
-    private final class Block {
-        private final NDArray ln1Weight;
-        private final NDArray ln1Bias;
-        private final NDArray attnWeight;
-        private final NDArray attnBias;
-        private final NDArray attnProjWeight;
-        private final NDArray attnProjBias;
-        private final NDArray ln2Weight;
-        private final NDArray ln2Bias;
-        private final NDArray fcWeight;
-        private final NDArray fcBias;
-        private final NDArray mlpProjWeight;
-        private final NDArray mlpProjBias;
-
-        Block(Parameters source, String prefix) {
-            ln1Weight = take(source, prefix + "ln_1.weight", TensorSplit.REPLICATED);
-            ln1Bias = take(source, prefix + "ln_1.bias", TensorSplit.REPLICATED);
-            attnWeight = take(source, prefix + "attn.c_attn.weight", FUSED_QKV_COLUMNS);
-            attnBias = take(source, prefix + "attn.c_attn.bias", FUSED_QKV_BIAS);
-            attnProjWeight = take(source, prefix + "attn.c_proj.weight", ROWS);
-            attnProjBias = take(source, prefix + "attn.c_proj.bias", TensorSplit.REPLICATED);
-            ln2Weight = take(source, prefix + "ln_2.weight", TensorSplit.REPLICATED);
-            ln2Bias = take(source, prefix + "ln_2.bias", TensorSplit.REPLICATED);
-            fcWeight = take(source, prefix + "mlp.c_fc.weight", COLUMNS);
-            fcBias = take(source, prefix + "mlp.c_fc.bias", ROWS);
-            mlpProjWeight = take(source, prefix + "mlp.c_proj.weight", ROWS);
-            mlpProjBias = take(source, prefix + "mlp.c_proj.bias", TensorSplit.REPLICATED);
-        }
-
-        NDArray forward(Tape tape, NDArray x, NDArray mask, boolean training) {
-            x = tape.boundary(x);
-            NDArray h = tape.reduceBackward(GptBlock.layerNorm(config, x, ln1Weight, ln1Bias));
-            NDArray merged = GptBlock.attend(config, GptBlock.conv1d(h, attnWeight, attnBias),
-                    config.heads() / tensorSize, mask, training);
-            x = x.add(GptBlock.dropout(config, rowParallel(tape, merged, attnProjWeight, attnProjBias), training));
-            x = tape.boundary(x);
-            h = tape.reduceBackward(GptBlock.layerNorm(config, x, ln2Weight, ln2Bias));
-            NDArray hidden = GptBlock.gelu(GptBlock.conv1d(h, fcWeight, fcBias));
-            return x.add(GptBlock.dropout(config, rowParallel(tape, hidden, mlpProjWeight, mlpProjBias), training));
-        }
-
-        /** {@code x @ W + b} where each rank holds rows of W: partial products summed over the group, then the bias. */
-        private NDArray rowParallel(Tape tape, NDArray x, NDArray weight, NDArray bias) {
-            if (tensorSize == 1) {
-                return GptBlock.conv1d(x, weight, bias);
-            }
-            return tape.reduceForward(x.matMul(weight)).add(bias);
-        }
     }
 }

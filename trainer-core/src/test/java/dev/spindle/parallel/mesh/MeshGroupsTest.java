@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spindle.collective.Collectives;
 import dev.spindle.collective.InProcessCollectives;
+import dev.spindle.collective.RankThreads;
 import dev.spindle.collective.ReduceOp;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,23 +22,15 @@ class MeshGroupsTest {
 
     private static final MeshShape SHAPE = new MeshShape(2, 2, 2);
 
-    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final RankThreads threads = new RankThreads();
 
     @AfterEach
     void stopThreads() {
-        pool.shutdownNow();
+        threads.close();
     }
 
     private <T> List<T> all(List<Callable<T>> work) throws Exception {
-        List<Future<T>> futures = new ArrayList<>();
-        for (Callable<T> task : work) {
-            futures.add(pool.submit(task));
-        }
-        List<T> results = new ArrayList<>();
-        for (Future<T> future : futures) {
-            results.add(future.get(60, TimeUnit.SECONDS));
-        }
-        return results;
+        return threads.all(work);
     }
 
     /** The sum of the world ranks of {@code group}: what an all-reduce of each member's rank gives. */

@@ -97,7 +97,7 @@ public record MemoryReport(int rank, MeshCoordinate coordinate, long step, long 
     }
 
     /** The bytes of the arrays {@code manager} (and its sub-managers) still holds open. */
-    static long liveBytes(NDManager manager) {
+    public static long liveBytes(NDManager manager) {
         long total = 0;
         for (NDArray array : ((BaseNDManager) manager).getManagedArrays()) {
             if (!array.isReleased()) {

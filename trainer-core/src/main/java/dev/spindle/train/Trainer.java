@@ -321,18 +321,8 @@ public final class Trainer {
                     lossSum = lossSum == null ? detached : lossSum.add(detached);
                 }
             }
-            dataParallel.synchronizeGradients(parameters);
-            // The norm costs a pass over every gradient: measured only when clipping needs it.
-            double norm = settings.gradientClipping() > 0
-                    ? GradientClipping.clipGlobalNorm(parameters, settings.gradientClipping())
-                    : Double.NaN;
-            double lr = schedule.lr(step);
-            optimizer.step(parameters, (float) lr);
-            double loss = lossSum.getFloat() / settings.gradientAccumulation();
-            long t1 = System.nanoTime();
-            double seconds = (t1 - t0) / 1e9;
-            return new StepMetrics(step + 1, loss, lr, norm, samples / seconds, tokens / seconds,
-                    (t1 - t0) / 1e6, waitNanos / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
+            return update(step, lossSum.getFloat() / settings.gradientAccumulation(), samples, tokens, t0, waitNanos,
+                    startNanos);
         }
     }
 
@@ -342,17 +332,33 @@ public final class Trainer {
         Engine.getInstance().setRandomSeed(engineSeed(settings.seed(), step));
         try (NDManager stepManager = root.newSubManager()) {
             PipelineRunner.Step done = mesh.runner().trainStep(stepManager, batches);
-            mesh.synchronizeGradients();
-            double norm = settings.gradientClipping() > 0 ? mesh.clipGlobalNorm(settings.gradientClipping())
-                    : Double.NaN;
-            double lr = schedule.lr(step);
-            optimizer.step(parameters, (float) lr);
-            long t1 = System.nanoTime();
-            double seconds = (t1 - t0) / 1e9;
-            double loss = mesh.globalLoss(done.loss(), done.samples());
-            return new StepMetrics(step + 1, loss, lr, norm, done.samples() / seconds, done.tokens() / seconds,
-                    (t1 - t0) / 1e6, done.dataWaitNanos() / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
+            return update(step, mesh.globalLoss(done.loss(), done.samples()), done.samples(), done.tokens(), t0,
+                    done.dataWaitNanos(), startNanos);
         }
+    }
+
+    /**
+     * The end of every step once its gradients are computed: synchronized over the data-parallel replicas (and
+     * the tied copies of a pipeline), clipped, applied by the optimizer; returns the step's metrics.
+     */
+    private StepMetrics update(long step, double loss, int samples, long tokens, long t0, long waitNanos,
+                               long startNanos) {
+        // The norm costs a pass over every gradient: measured only when clipping needs it.
+        double norm = Double.NaN;
+        if (mesh != null) {
+            mesh.synchronizeGradients();
+            norm = settings.gradientClipping() > 0 ? mesh.clipGlobalNorm(settings.gradientClipping()) : norm;
+        } else {
+            dataParallel.synchronizeGradients(parameters);
+            norm = settings.gradientClipping() > 0
+                    ? GradientClipping.clipGlobalNorm(parameters, settings.gradientClipping()) : norm;
+        }
+        double lr = schedule.lr(step);
+        optimizer.step(parameters, (float) lr);
+        long t1 = System.nanoTime();
+        double seconds = (t1 - t0) / 1e9;
+        return new StepMetrics(step + 1, loss, lr, norm, samples / seconds, tokens / seconds, (t1 - t0) / 1e6,
+                waitNanos / 1e6, (t1 - startNanos) / 1e9, Double.NaN);
     }
 
     /**

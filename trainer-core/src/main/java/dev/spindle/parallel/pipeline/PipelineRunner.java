@@ -1,6 +1,5 @@
 package dev.spindle.parallel.pipeline;
 
-import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,6 +10,7 @@ import dev.spindle.model.Scalars;
 import dev.spindle.parallel.tensor.Tape;
 import dev.spindle.train.Batch;
 import dev.spindle.train.BatchSource;
+import dev.spindle.train.MemoryReport;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -140,7 +140,7 @@ public final class PipelineRunner implements AutoCloseable {
                     }
                     compute += System.nanoTime() - c0;
                     // measured once per micro-batch, after its forward: what it holds until its backward
-                    inFlight[i] = new MicroBatch(manager, tape, output, bytesHeld(manager));
+                    inFlight[i] = new MicroBatch(manager, tape, output, MemoryReport.liveBytes(manager));
                     held++;
                     heldBytes += inFlight[i].bytes();
                     peakHeld = Math.max(peakHeld, held);
@@ -295,17 +295,6 @@ public final class PipelineRunner implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-    }
-
-    /** The bytes of the arrays alive in {@code manager} (arrays that view another's memory at their own size). */
-    private static long bytesHeld(NDManager manager) {
-        long total = 0;
-        for (NDArray array : ((BaseNDManager) manager).getManagedArrays()) {
-            if (!array.isReleased()) {
-                total += array.size() * array.getDataType().getNumOfBytes();
-            }
-        }
-        return total;
     }
 
     /** A micro-batch between its forward and its backward: its arrays, its tape, its output and their bytes. */

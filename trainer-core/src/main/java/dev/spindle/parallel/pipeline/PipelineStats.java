@@ -25,9 +25,4 @@ public record PipelineStats(int stages, int stage, int microBatches, Schedule sc
     public double idleFraction() {
         return stepNanos == 0 ? 0.0 : 1.0 - (double) computeNanos / stepNanos;
     }
-
-    /** The idle fraction a balanced pipeline with free communication would have. */
-    public double idealIdleFraction() {
-        return Schedule.idealBubble(stages, microBatches);
-    }
 }

@@ -166,11 +166,6 @@ public final class Tape {
         return input == null ? null : gradientOf(input);
     }
 
-    /** How many cuts the forward made (for tests and statistics). */
-    public int cuts() {
-        return cuts.size();
-    }
-
     private static NDArray leaf(NDArray y) {
         NDArray leaf = y.stopGradient();
         leaf.setRequiresGradient(true);

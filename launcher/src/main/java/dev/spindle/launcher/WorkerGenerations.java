@@ -151,23 +151,23 @@ final class WorkerGenerations implements WorkerTraining {
                 train = plan.trainLoader(whole);
                 eval = plan.hasEval() ? plan.evalLoader(whole) : null;
                 stages = plan.stages(config);
-                shard = GptShard.of(gpt, shape.tensor(), at.tensor(), stages,
-                        at.pipeline(), manager);
+                shard = GptShard.of(gpt, shape.tensor(), at.tensor(), stages, at.pipeline(), manager);
             }
             LOG.info("rank {} is (data {}, tensor {}, pipeline {}) of a {}×{}×{} mesh: {} parameters ({} values), stages {}",
                     assignment.rank(), at.data(), at.tensor(), at.pipeline(), shape.data(), shape.tensor(),
                     shape.pipeline(), shard.parameters().size(), shard.parameters().count(), stages);
             var optimizer = plan.optimizer(manager);
+            TrainerSettings settings = TrainerSettings.of(job, digest);
             try (shard;
                     ModelParallel mesh = new ModelParallel(MeshGroups.of(generation.collectives(), shape), shard,
-                            schedule(parallelism.schedule()), TrainerSettings.of(job, digest).gradientAccumulation());
+                            schedule(parallelism.schedule()), settings.gradientAccumulation());
                     NDManager restoreManager = manager.newSubManager()) {
                 LoadedCheckpoint loaded = restore.isPresent()
                         ? store.loadShard(restore.get(), mesh.layout(), restoreManager) : null;
                 String cursor = loaded == null ? null : loaded.state().dataCursor();
                 try (BatchSource data = shardOf(train, assignment, cursor, loaded, at.data(), shape.data())) {
                     // Every stage and tensor rank takes part in an evaluation, so all of them get the held-out set.
-                    Trainer trainer = new Trainer(TrainerSettings.of(job, digest), mesh, optimizer, plan.schedule(), data,
+                    Trainer trainer = new Trainer(settings, mesh, optimizer, plan.schedule(), data,
                             eval != null ? () -> DataLoaders.open(eval, null) : null,
                             generation.checkpoints(), List.of(generation.progress()));
                     long start = 0;
